@@ -1,0 +1,170 @@
+/**
+ * Runs interceptors in order over one message and reduces their actions to a Verdict.
+ * Synchronous interceptors cost no promise: the chain only becomes asynchronous at the first
+ * interceptor that returns one, or at a pause or delay.
+ */
+import { CONTINUE, type InterceptAction, type Verdict } from './actions.js';
+import type { FrameEvent, InterceptContext } from './context.js';
+import { summarize } from './jsonrpc.js';
+import { PauseController, type PauseResolution } from './pause.js';
+
+export interface Interceptor {
+  readonly name: string;
+  /** Decides about a message; returning nothing means continue. */
+  intercept?(ctx: InterceptContext): InterceptAction | void | Promise<InterceptAction | void>;
+  /** Sees every frame once the pipeline has acted on it (recording, the UI, counters). */
+  observe?(event: FrameEvent): void;
+  /** Called when the proxy shuts down, so buffered work can be finished. */
+  close?(): void | Promise<void>;
+}
+
+interface RunState {
+  modified: boolean;
+  trail: string[];
+  notes: string[];
+}
+
+type Step = 'next' | Verdict;
+
+function isPromise<T>(value: unknown): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function';
+}
+
+export class InterceptorChain {
+  private interceptors: Interceptor[] = [];
+  private observers: Interceptor[] = [];
+
+  constructor(readonly pauses: PauseController = new PauseController()) {}
+
+  register(interceptor: Interceptor): this {
+    if (this.interceptors.some((i) => i.name === interceptor.name)) {
+      throw new Error(`an interceptor named "${interceptor.name}" is already registered`);
+    }
+    this.interceptors = [...this.interceptors, interceptor];
+    this.refreshObservers();
+    return this;
+  }
+
+  unregister(name: string): boolean {
+    const before = this.interceptors.length;
+    this.interceptors = this.interceptors.filter((i) => i.name !== name);
+    this.refreshObservers();
+    return this.interceptors.length !== before;
+  }
+
+  get(name: string): Interceptor | undefined {
+    return this.interceptors.find((i) => i.name === name);
+  }
+
+  names(): string[] {
+    return this.interceptors.map((i) => i.name);
+  }
+
+  private refreshObservers(): void {
+    this.observers = this.interceptors.filter((i) => typeof i.observe === 'function');
+  }
+
+  /** Reports a finished frame to every observing interceptor; one failing observer does not stop the rest. */
+  notify(event: FrameEvent): void {
+    for (const observer of this.observers) {
+      try {
+        observer.observe!(event);
+      } catch (error) {
+        console.error(`mcp-tap: interceptor "${observer.name}" failed to observe a frame: ${String(error)}`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const interceptor of this.interceptors) await interceptor.close?.();
+  }
+
+  intercept(ctx: InterceptContext): Verdict | Promise<Verdict> {
+    const state: RunState = { modified: false, trail: [], notes: [] };
+    // A snapshot, so that (un)registering during an asynchronous run does not shift indices.
+    return this.runFrom(this.interceptors, 0, ctx, state);
+  }
+
+  private runFrom(list: Interceptor[], start: number, ctx: InterceptContext, state: RunState): Verdict | Promise<Verdict> {
+    for (let i = start; i < list.length; i++) {
+      const interceptor = list[i]!;
+      let action: InterceptAction | void | Promise<InterceptAction | void>;
+      try {
+        action = interceptor.intercept?.(ctx);
+      } catch (error) {
+        action = this.failed(interceptor, error, state);
+      }
+      if (action === undefined) continue;
+      const step = isPromise<InterceptAction | void>(action)
+        ? action.then(
+            (a) => this.apply(a ?? CONTINUE, ctx, state),
+            (error: unknown) => this.apply(this.failed(interceptor, error, state), ctx, state),
+          )
+        : this.apply(action, ctx, state);
+      if (isPromise<Step>(step)) {
+        return step.then((s) => (s === 'next' ? this.runFrom(list, i + 1, ctx, state) : s));
+      }
+      if (step !== 'next') return step;
+    }
+    return this.verdict('continue', ctx, state);
+  }
+
+  /** A throwing interceptor must not take the proxy down or swallow the message: it is skipped. */
+  private failed(interceptor: Interceptor, error: unknown, state: RunState): InterceptAction {
+    state.notes.push(`interceptor ${interceptor.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return CONTINUE;
+  }
+
+  private apply(action: InterceptAction, ctx: InterceptContext, state: RunState): Step | Promise<Step> {
+    switch (action.type) {
+      case 'continue':
+        return 'next';
+      case 'modify':
+        ctx.message = action.message;
+        ctx.summary = summarize(action.message);
+        state.modified = true;
+        state.trail.push('modify');
+        return 'next';
+      case 'block':
+        state.trail.push('block');
+        return { ...this.verdict('block', ctx, state), reason: action.reason, code: action.code };
+      case 'mock':
+        state.trail.push('mock');
+        return { ...this.verdict('mock', ctx, state), response: action.response };
+      case 'delay':
+        state.trail.push('delay');
+        state.notes.push(`delayed ${action.ms} ms`);
+        return new Promise<Step>((resolve) => {
+          setTimeout(() => resolve(this.apply(action.then ?? CONTINUE, ctx, state)), action.ms);
+        });
+      case 'pause':
+        state.trail.push('pause');
+        return this.pauses
+          .hold(
+            { sessionId: ctx.sessionId, direction: ctx.direction, summary: ctx.summary, message: ctx.message, raw: ctx.raw, reason: action.reason },
+            action.timeoutMs,
+          )
+          .then((resolution) => this.applyResolution(resolution, ctx, state));
+    }
+  }
+
+  private applyResolution(resolution: PauseResolution, ctx: InterceptContext, state: RunState): Step | Promise<Step> {
+    state.notes.push(resolution.timedOut ? `pause timed out after ${resolution.heldMs} ms` : `held ${resolution.heldMs} ms`);
+    if (resolution.timedOut) ctx.flags.push('pause-timeout');
+    const decision = resolution.decision;
+    switch (decision.type) {
+      case 'continue':
+        return 'next';
+      case 'modify':
+        return this.apply({ type: 'modify', message: decision.message }, ctx, state);
+      case 'drop':
+        return this.apply({ type: 'block', reason: decision.reason ?? 'dropped while paused', code: -32006 }, ctx, state);
+      case 'mock':
+        return this.apply({ type: 'mock', response: decision.response }, ctx, state);
+    }
+  }
+
+  private verdict(type: Verdict['type'], ctx: InterceptContext, state: RunState): Verdict {
+    return { type, message: ctx.message, modified: state.modified, trail: state.trail, notes: state.notes };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What an interceptor sees of one message, and what the pipeline reports once it has decided.
+ * Plain data: the pipeline builds these, interceptors read them (and may add flags).
+ */
+import type { Direction, JsonRpcId, MessageSummary } from './jsonrpc.js';
+
+export type TransportKind = 'stdio' | 'streamable-http' | 'sse' | 'websocket' | 'replay' | 'memory';
+
+/** A request that was forwarded and is still waiting for its answer. */
+export interface PendingRequest {
+  id: JsonRpcId;
+  method: string;
+  /** performance.now() when it was forwarded. */
+  sentAt: number;
+  /** The request's params, for interceptors that look at the request when the answer comes. */
+  params?: unknown;
+}
+
+export interface HttpMeta {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  remoteAddress?: string;
+}
+
+export interface InterceptContext {
+  readonly sessionId: string;
+  readonly transport: TransportKind;
+  readonly direction: Direction;
+  /** The text exactly as it arrived. */
+  readonly raw: string;
+  /** The parsed message, as changed by earlier interceptors; undefined when the text is not JSON. */
+  message: unknown;
+  summary: MessageSummary;
+  readonly parseError?: string;
+  /** performance.now() at arrival. */
+  readonly receivedAt: number;
+  /** For a response or error: the request it answers, if the proxy saw that request. */
+  readonly request?: PendingRequest;
+  readonly http?: HttpMeta;
+  /** Notes for the tape and the UI ('unknown-response-id', 'non-jsonrpc-output', ...). */
+  readonly flags: string[];
+}
+
+/**
+ * One message after the pipeline acted on it, or one the proxy made itself (`synthesized`),
+ * as recorded on tapes and streamed to the UI.
+ */
+export interface FrameEvent {
+  sessionId: string;
+  transport: TransportKind;
+  direction: Direction;
+  /** performance.now() when the pipeline finished with it. */
+  at: number;
+  /** The text as sent on; for a blocked or dropped message, as it arrived. */
+  text: string;
+  /** Parsed form of `text` (undefined when it is not JSON). */
+  message: unknown;
+  summary: MessageSummary;
+  /** The text as it arrived, when an interceptor or a person changed it. */
+  original?: string;
+  /** What happened: 'continue', 'modify', 'block', 'mock', 'pause>modify', 'synthesized', ... */
+  action: string;
+  flags: string[];
+  /** For a response: milliseconds since its request was forwarded. */
+  latencyMs?: number;
+  /** For a response: the method of the request it answers. */
+  requestMethod?: string;
+  note?: string;
+}

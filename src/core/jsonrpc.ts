@@ -1,0 +1,103 @@
+/**
+ * The JSON-RPC 2.0 message model, kept raw on purpose: a proxy must carry fields and methods it
+ * does not know, so messages stay plain parsed JSON and are only classified, never reshaped.
+ */
+
+export type JsonRpcId = string | number | null;
+
+/** A parsed JSON value as it came off the wire. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export type Direction = 'c2s' | 's2c';
+
+/**
+ * What a message is. `invalid` covers both text that is not JSON and JSON that is not JSON-RPC;
+ * `batch` is a JSON array of messages (passed through; MCP 2025-06-18 dropped batching, older
+ * peers may still send them).
+ */
+export type MessageKind = 'request' | 'notification' | 'response' | 'error' | 'batch' | 'invalid';
+
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** Implementation-defined server errors (-32000..-32099). */
+  Blocked: -32001,
+  UpstreamClosed: -32002,
+  RateLimited: -32003,
+  MessageTooLarge: -32004,
+  ReplayMiss: -32005,
+  Dropped: -32006,
+} as const;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isId(value: unknown): value is JsonRpcId {
+  return value === null || typeof value === 'string' || typeof value === 'number';
+}
+
+/** Classifies a parsed value without changing it. */
+export function classify(value: unknown): MessageKind {
+  if (Array.isArray(value)) return value.length > 0 ? 'batch' : 'invalid';
+  if (!isObject(value) || value.jsonrpc !== '2.0') return 'invalid';
+  if (typeof value.method === 'string') {
+    if (!('id' in value)) return 'notification';
+    return isId(value.id) ? 'request' : 'invalid';
+  }
+  if ('id' in value && isId(value.id)) {
+    if ('error' in value && isObject(value.error)) return 'error';
+    if ('result' in value) return 'response';
+  }
+  return 'invalid';
+}
+
+/** The parts of a message the proxy looks at, derived once per message. */
+export interface MessageSummary {
+  kind: MessageKind;
+  method?: string;
+  /** Present when the message carries an id (requests, responses, errors). */
+  id?: JsonRpcId;
+  hasId: boolean;
+}
+
+export function summarize(value: unknown): MessageSummary {
+  const kind = classify(value);
+  if (kind === 'batch' || kind === 'invalid' || !isObject(value)) {
+    return { kind, hasId: false };
+  }
+  const summary: MessageSummary = { kind, hasId: 'id' in value };
+  if (typeof value.method === 'string') summary.method = value.method;
+  if (summary.hasId) summary.id = value.id as JsonRpcId;
+  return summary;
+}
+
+export function errorResponse(id: JsonRpcId, code: number, message: string, data?: JsonValue): JsonObject {
+  const error: JsonObject = { code, message };
+  if (data !== undefined) error.data = data;
+  return { jsonrpc: '2.0', id, error };
+}
+
+/**
+ * Turns what a mock supplies into a response for `id`: either a whole JSON-RPC response (its id is
+ * replaced) or just a result value.
+ */
+export function responseFor(id: JsonRpcId, mock: unknown): JsonObject {
+  if (isObject(mock) && mock.jsonrpc === '2.0' && ('result' in mock || 'error' in mock)) {
+    return { ...mock, id };
+  }
+  return { jsonrpc: '2.0', id, result: (mock ?? {}) as JsonValue };
+}
+
+/** A map key for an id that keeps 1 and "1" apart, as JSON-RPC requires. */
+export function idKey(id: JsonRpcId | undefined): string {
+  return typeof id === 'string' ? `s:${id}` : `n:${String(id)}`;
+}
+
+export function describeId(id: JsonRpcId | undefined): string {
+  return id === undefined ? '' : JSON.stringify(id);
+}

@@ -1,0 +1,303 @@
+/**
+ * The one path every message takes, both directions: session lookup, interceptor chain,
+ * forwarding (or the chain's answer), session update, and a FrameEvent for observers.
+ * It knows nothing of how bytes move: a Link pairs a client-side and a server-side Transport.
+ */
+import { actionLabel, type Verdict } from './actions.js';
+import type { InterceptorChain } from './chain.js';
+import type { FrameEvent, HttpMeta, InterceptContext, PendingRequest } from './context.js';
+import {
+  ErrorCode,
+  errorResponse,
+  idKey,
+  isObject,
+  responseFor,
+  summarize,
+  type Direction,
+  type JsonObject,
+  type JsonRpcId,
+  type JsonValue,
+  type MessageSummary,
+} from './jsonrpc.js';
+import type { Logger } from './log.js';
+import { silentLogger } from './log.js';
+import type { SessionManager } from '../session/manager.js';
+import type { Session } from '../session/session.js';
+import type { CloseInfo, Transport } from '../transports/transport.js';
+
+/** One client connected through the proxy to one server. */
+export interface Link {
+  readonly session: Session;
+  readonly downstream: Transport;
+  readonly upstream: Transport;
+  /** Requests forwarded in each direction and not yet answered, by id. */
+  readonly pending: Record<Direction, Map<string, PendingRequest>>;
+  closed: boolean;
+}
+
+export interface PipelineOptions {
+  sessions: SessionManager;
+  chain: InterceptorChain;
+  logger?: Logger;
+}
+
+export interface LinkEvents {
+  /** The server side closed; every request still owed an answer has been answered with an error. */
+  upstreamClosed?: (info: CloseInfo) => void;
+  downstreamClosed?: (info: CloseInfo) => void;
+}
+
+const opposite = (direction: Direction): Direction => (direction === 'c2s' ? 's2c' : 'c2s');
+
+export class Pipeline {
+  readonly sessions: SessionManager;
+  readonly chain: InterceptorChain;
+  private readonly logger: Logger;
+  /** Messages whose verdict is still being decided (paused or delayed), so shutdown can wait. */
+  private inFlight = 0;
+
+  constructor(options: PipelineOptions) {
+    this.sessions = options.sessions;
+    this.chain = options.chain;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Wires two transports together through this pipeline. */
+  connect(session: Session, downstream: Transport, upstream: Transport, events: LinkEvents = {}): Link {
+    const link: Link = { session, downstream, upstream, pending: { c2s: new Map(), s2c: new Map() }, closed: false };
+    downstream.onmessage = (text, http) => this.handle(link, 'c2s', text, http);
+    upstream.onmessage = (text, http) => this.handle(link, 's2c', text, http);
+    downstream.onoversized = (bytes, limit) => this.oversized(link, 'c2s', bytes, limit);
+    upstream.onoversized = (bytes, limit) => this.oversized(link, 's2c', bytes, limit);
+    downstream.onerror = (error) => this.logger.debug(`client transport: ${error.message}`);
+    upstream.onerror = (error) => this.logger.debug(`server transport: ${error.message}`);
+    upstream.onclose = (info) => {
+      this.failPending(link, info);
+      events.upstreamClosed?.(info);
+    };
+    downstream.onclose = (info) => {
+      link.closed = true;
+      events.downstreamClosed?.(info);
+    };
+    return link;
+  }
+
+  get busy(): number {
+    return this.inFlight;
+  }
+
+  /** Runs one message through the chain and acts on the verdict. */
+  handle(link: Link, direction: Direction, raw: string, http?: HttpMeta): void {
+    const receivedAt = performance.now();
+    let message: unknown;
+    let parseError: string | undefined;
+    try {
+      message = JSON.parse(raw);
+    } catch (error) {
+      parseError = (error as Error).message;
+    }
+    const summary: MessageSummary = parseError === undefined ? summarize(message) : { kind: 'invalid', hasId: false };
+    let request: PendingRequest | undefined;
+    if (summary.kind === 'response' || summary.kind === 'error') {
+      const pending = link.pending[opposite(direction)];
+      const key = idKey(summary.id);
+      request = pending.get(key);
+      if (request) pending.delete(key);
+    }
+    const ctx: InterceptContext = {
+      sessionId: link.session.id,
+      transport: link.session.transport,
+      direction,
+      raw,
+      message,
+      summary,
+      parseError,
+      receivedAt,
+      request,
+      http,
+      flags: [],
+    };
+    const verdict = this.chain.intercept(ctx);
+    if (verdict instanceof Promise) {
+      this.inFlight++;
+      verdict
+        .then((v) => this.act(link, ctx, v))
+        .catch((error: unknown) => this.logger.error(`could not deliver a message: ${String(error)}`))
+        .finally(() => this.inFlight--);
+    } else {
+      this.act(link, ctx, verdict);
+    }
+  }
+
+  private act(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+    switch (verdict.type) {
+      case 'continue':
+        return this.forward(link, ctx, verdict);
+      case 'block':
+        return this.block(link, ctx, verdict);
+      case 'mock':
+        return this.mock(link, ctx, verdict);
+    }
+  }
+
+  private forward(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+    const text = verdict.modified ? JSON.stringify(verdict.message) : ctx.raw;
+    const summary = ctx.summary;
+    const now = performance.now();
+    if (summary.kind === 'request') {
+      link.pending[ctx.direction].set(idKey(summary.id), {
+        id: summary.id ?? null,
+        method: summary.method!,
+        sentAt: now,
+        params: isObject(verdict.message) ? verdict.message.params : undefined,
+      });
+    } else if (summary.kind === 'batch' && Array.isArray(verdict.message)) {
+      this.trackBatch(link, ctx.direction, verdict.message, now);
+    }
+    const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
+    target.send(text);
+    this.updateSession(link, ctx, verdict.message);
+    this.emit(link, ctx, verdict, { text, message: verdict.message, summary, original: verdict.modified ? ctx.raw : undefined });
+  }
+
+  /** Requests inside a batch are tracked like single ones, so their answers are matched too. */
+  private trackBatch(link: Link, direction: Direction, batch: unknown[], now: number): void {
+    for (const item of batch) {
+      const s = summarize(item);
+      if (s.kind === 'request') link.pending[direction].set(idKey(s.id), { id: s.id ?? null, method: s.method!, sentAt: now });
+    }
+  }
+
+  private block(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+    const reason = verdict.reason ?? 'blocked';
+    const code = verdict.code ?? ErrorCode.Blocked;
+    this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
+    const kind = ctx.summary.kind;
+    if (kind === 'request' || (kind === 'invalid' && ctx.direction === 'c2s')) {
+      // The sender is owed an answer: a request, or (from a client) a line we could not accept.
+      const id = kind === 'request' ? (ctx.summary.id ?? null) : idOf(ctx.message);
+      this.reply(link, ctx.direction, errorResponse(id, code, reason), 'block');
+    } else if ((kind === 'response' || kind === 'error') && ctx.request) {
+      // A blocked answer still ends the request: the requester gets an error in its place.
+      this.synthesize(link, ctx.direction, errorResponse(ctx.summary.id ?? null, code, reason), 'block', ctx.request);
+    }
+  }
+
+  private mock(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+    this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
+    if (ctx.summary.kind === 'request') {
+      this.reply(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock');
+    } else if ((ctx.summary.kind === 'response' || ctx.summary.kind === 'error') && ctx.request) {
+      this.synthesize(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock', ctx.request);
+    } else {
+      this.logger.warn(`a mock for a ${ctx.summary.kind} has nothing to answer; the message was dropped`);
+    }
+  }
+
+  /** Sends a message the proxy made back to whoever sent the message it answers. */
+  private reply(link: Link, senderDirection: Direction, message: JsonObject, action: string): void {
+    this.synthesize(link, opposite(senderDirection), message, action);
+  }
+
+  /** Sends a proxy-made message travelling in `direction` and reports it as a frame. */
+  private synthesize(link: Link, direction: Direction, message: JsonObject, action: string, request?: PendingRequest, flags: string[] = []): void {
+    const text = JSON.stringify(message);
+    const target = direction === 'c2s' ? link.upstream : link.downstream;
+    target.send(text);
+    const at = performance.now();
+    this.chain.notify({
+      sessionId: link.session.id,
+      transport: link.session.transport,
+      direction,
+      at,
+      text,
+      message,
+      summary: summarize(message),
+      action,
+      flags: ['synthesized', ...flags],
+      latencyMs: request ? at - request.sentAt : undefined,
+      requestMethod: request?.method,
+    });
+  }
+
+  private oversized(link: Link, direction: Direction, bytes: number, limit: number): void {
+    const reason = `message of ${bytes} bytes exceeds the ${limit}-byte limit and was discarded`;
+    this.logger.warn(`${direction === 'c2s' ? 'client' : 'server'} sent a ${reason}`);
+    const note = { jsonrpc: '2.0', method: 'mcp-tap/oversized', params: { bytes, limit } } as JsonObject;
+    this.chain.notify({
+      sessionId: link.session.id,
+      transport: link.session.transport,
+      direction,
+      at: performance.now(),
+      text: JSON.stringify(note),
+      message: note,
+      summary: { kind: 'invalid', hasId: false },
+      action: 'block',
+      flags: ['oversized'],
+      note: reason,
+    });
+    // The id of a discarded message is unknown, so the client hears of it with id null.
+    if (direction === 'c2s') this.reply(link, 'c2s', errorResponse(null, ErrorCode.MessageTooLarge, reason), 'block');
+  }
+
+  /** The server is gone: every request it still owed gets an error that says so. */
+  private failPending(link: Link, info: CloseInfo): void {
+    const owed = [...link.pending.c2s.values()];
+    link.pending.c2s.clear();
+    for (const request of owed) {
+      const message = errorResponse(request.id, ErrorCode.UpstreamClosed, `${info.reason} before answering ${request.method}`);
+      this.synthesize(link, 's2c', message, 'synthesized', request, ['upstream-closed']);
+    }
+  }
+
+  private updateSession(link: Link, ctx: InterceptContext, message: unknown): void {
+    const { summary, direction } = ctx;
+    this.sessions.update(link.session.id, (session) => {
+      session.counters[direction]++;
+      if (!isObject(message)) return;
+      if (summary.kind === 'request' && summary.method === 'initialize' && isObject(message.params)) {
+        const params = message.params;
+        if (isObject(params.clientInfo)) session.clientInfo = params.clientInfo;
+        if (params.capabilities !== undefined) session.clientCapabilities = params.capabilities;
+        if (typeof params.protocolVersion === 'string') session.protocolVersion = params.protocolVersion;
+      } else if (summary.kind === 'response' && ctx.request?.method === 'initialize' && isObject(message.result)) {
+        const result = message.result;
+        if (isObject(result.serverInfo)) session.serverInfo = result.serverInfo;
+        if (result.capabilities !== undefined) session.serverCapabilities = result.capabilities as JsonValue;
+        if (typeof result.protocolVersion === 'string') session.protocolVersion = result.protocolVersion;
+      }
+    });
+  }
+
+  private emit(
+    link: Link,
+    ctx: InterceptContext,
+    verdict: Verdict,
+    sent: { text: string; message: unknown; summary: MessageSummary; original?: string },
+  ): void {
+    const note = verdict.notes.length > 0 ? verdict.notes.join('; ') : verdict.reason;
+    const event: FrameEvent = {
+      sessionId: link.session.id,
+      transport: link.session.transport,
+      direction: ctx.direction,
+      at: performance.now(),
+      text: sent.text,
+      message: sent.message,
+      summary: sent.summary,
+      original: sent.original,
+      action: actionLabel(verdict),
+      flags: ctx.flags,
+      note,
+    };
+    if (ctx.request) {
+      event.latencyMs = ctx.receivedAt - ctx.request.sentAt;
+      event.requestMethod = ctx.request.method;
+    }
+    this.chain.notify(event);
+  }
+}
+
+function idOf(message: unknown): JsonRpcId {
+  if (isObject(message) && (typeof message.id === 'string' || typeof message.id === 'number')) return message.id;
+  return null;
+}

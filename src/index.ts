@@ -1,0 +1,31 @@
+/** mcp-tap as a library: the proxy core, sessions, interceptors, transports and tapes. */
+export * from './core/jsonrpc.js';
+export * from './core/framing.js';
+export type { InterceptContext, FrameEvent, PendingRequest, HttpMeta, TransportKind } from './core/context.js';
+export { type InterceptAction, type Verdict, CONTINUE } from './core/actions.js';
+export { InterceptorChain, type Interceptor } from './core/chain.js';
+export { PauseController, DEFAULT_PAUSE_TIMEOUT_MS, type PauseDecision, type PausedMessage, type PauseResolution } from './core/pause.js';
+export { Pipeline, type Link, type LinkEvents, type PipelineOptions } from './core/pipeline.js';
+export { createLogger, silentLogger, type Logger, type LogLevel } from './core/log.js';
+
+export type { Session, PeerInfo } from './session/session.js';
+export type { SessionStore } from './session/store.js';
+export { SessionManager, type SessionManagerOptions } from './session/manager.js';
+export { MemorySessionStore } from './session/stores/memory.js';
+
+export { McpInterceptor } from './interceptors/mcp.js';
+export { RecordingInterceptor } from './interceptors/recording.js';
+
+export type { Transport, CloseInfo } from './transports/transport.js';
+export { LineStreamTransport } from './transports/line-stream.js';
+export { ChildProcessTransport, stdioDownstream } from './transports/stdio.js';
+export { SdkTransportAdapter } from './transports/sdk.js';
+
+export { TapeStore, resolveStorePath, validateTapeName, DEFAULT_STORE, type NewTape } from './tape/store.js';
+export { TapeRecorder, type TapeRecorderOptions } from './tape/recorder.js';
+export { Redactor, REDACTED, DEFAULT_REDACT_KEYS } from './tape/redact.js';
+export { TapeError } from './tape/errors.js';
+export type { TapeInfo, TapeFrame, TapeSession, TapeUpstream } from './tape/types.js';
+
+export { createProxy, type Proxy, type ProxyOptions, type RecordOptions } from './proxy/create.js';
+export { runStdioProxy, type StdioProxyOptions, type StdioProxyResult } from './proxy/stdio.js';

@@ -1,0 +1,85 @@
+/**
+ * Assembles the parts of DESIGN.md into one proxy: sessions, the interceptor chain (protocol
+ * validation first, the caller's interceptors next, recording as an observer), the pause
+ * controller and the pipeline. Transports are attached by the runner that owns them.
+ */
+import { InterceptorChain, type Interceptor } from '../core/chain.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { PauseController } from '../core/pause.js';
+import { Pipeline } from '../core/pipeline.js';
+import { McpInterceptor } from '../interceptors/mcp.js';
+import { RecordingInterceptor } from '../interceptors/recording.js';
+import { SessionManager } from '../session/manager.js';
+import { Redactor } from '../tape/redact.js';
+import { TapeRecorder } from '../tape/recorder.js';
+import type { TapeStore, NewTape } from '../tape/store.js';
+
+export interface RecordOptions {
+  store: TapeStore;
+  tape: NewTape;
+  /** Extra --redact rules; the default secret keys apply unless `redactDefaults` is false. */
+  redact?: string[];
+  redactDefaults?: boolean;
+}
+
+export interface ProxyOptions {
+  logger?: Logger;
+  sessions?: SessionManager;
+  pauses?: PauseController;
+  /** Run after protocol validation, in order. */
+  interceptors?: Interceptor[];
+  record?: RecordOptions;
+}
+
+export interface Proxy {
+  readonly pipeline: Pipeline;
+  readonly chain: InterceptorChain;
+  readonly sessions: SessionManager;
+  readonly pauses: PauseController;
+  readonly recorder?: TapeRecorder;
+  readonly logger: Logger;
+  /** Flushes the tape and closes the chain and the session store. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export function createProxy(options: ProxyOptions = {}): Proxy {
+  const logger = options.logger ?? createLogger();
+  const pauses = options.pauses ?? new PauseController();
+  const chain = new InterceptorChain(pauses);
+  const sessions = options.sessions ?? new SessionManager();
+  chain.register(new McpInterceptor(logger));
+  for (const interceptor of options.interceptors ?? []) chain.register(interceptor);
+
+  let recorder: TapeRecorder | undefined;
+  if (options.record) {
+    const { store, tape, redact = [], redactDefaults = true } = options.record;
+    const redactor = new Redactor(redact, redactDefaults);
+    const info = store.createTape({ ...tape, redactions: redactor.describe() });
+    let warned = false;
+    recorder = new TapeRecorder(store, info, {
+      redactor,
+      onError: (error) => {
+        if (!warned) logger.error(`cannot write to the tape (frames are kept and retried): ${error.message}`);
+        warned = true;
+      },
+    });
+    chain.register(new RecordingInterceptor(recorder));
+  }
+
+  const pipeline = new Pipeline({ sessions, chain, logger });
+  let closing: Promise<void> | undefined;
+  return {
+    pipeline,
+    chain,
+    sessions,
+    pauses,
+    recorder,
+    logger,
+    close: () =>
+      (closing ??= (async () => {
+        pauses.resumeAll();
+        await chain.close();
+        await sessions.close();
+      })()),
+  };
+}

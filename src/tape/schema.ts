@@ -1,0 +1,56 @@
+/** The tape store's SQLite schema. Bump SCHEMA_VERSION and add a migration when it changes. */
+
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tapes (
+  id               INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL UNIQUE,
+  created_at       TEXT NOT NULL,
+  ended_at         TEXT,
+  upstream         TEXT,            -- JSON: {"command": [...]} or {"url": "..."}
+  transport        TEXT NOT NULL,
+  client_info      TEXT,            -- JSON
+  server_info      TEXT,            -- JSON
+  protocol_version TEXT,
+  labels           TEXT NOT NULL DEFAULT '{}',  -- JSON object
+  redactions       TEXT NOT NULL DEFAULT '[]'   -- JSON array of the redaction rules in force
+);
+
+CREATE TABLE IF NOT EXISTS sessions (
+  id               INTEGER PRIMARY KEY,
+  tape_id          INTEGER NOT NULL REFERENCES tapes(id) ON DELETE CASCADE,
+  session_key      TEXT NOT NULL,   -- the proxy's session id
+  transport        TEXT NOT NULL,
+  started_at       TEXT NOT NULL,
+  ended_at         TEXT,
+  protocol_version TEXT,
+  client_info      TEXT,
+  server_info      TEXT,
+  client_capabilities TEXT,
+  server_capabilities TEXT,
+  UNIQUE (tape_id, session_key)
+);
+
+CREATE TABLE IF NOT EXISTS frames (
+  id           INTEGER PRIMARY KEY,
+  tape_id      INTEGER NOT NULL REFERENCES tapes(id) ON DELETE CASCADE,
+  session_id   INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  seq          INTEGER NOT NULL,    -- order within the tape, from 1
+  t_ms         REAL NOT NULL,       -- milliseconds since the tape started (monotonic clock)
+  direction    TEXT NOT NULL CHECK (direction IN ('c2s', 's2c')),
+  kind         TEXT NOT NULL,       -- request | notification | response | error | batch | invalid
+  method       TEXT,                -- for responses: the method of the request answered
+  jsonrpc_id   TEXT,                -- JSON text of the id, so 1 and "1" stay apart
+  message      TEXT NOT NULL,       -- as sent on (redacted)
+  original     TEXT,                -- as received, when an interceptor changed it (redacted)
+  action       TEXT NOT NULL,       -- continue | modify | block | mock | pause>... | synthesized
+  latency_ms   REAL,                -- responses: since the request was forwarded
+  flags        TEXT,                -- JSON array, e.g. ["non-jsonrpc-output"]
+  note         TEXT,
+  redacted     TEXT,                -- JSON array of the paths whose values were replaced
+  UNIQUE (tape_id, seq)
+);
+
+CREATE INDEX IF NOT EXISTS frames_by_method ON frames (tape_id, method);
+`;

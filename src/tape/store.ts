@@ -1,0 +1,310 @@
+/**
+ * The tape store: one SQLite file (WAL) holding many tapes. Synchronous by nature
+ * (better-sqlite3); the recorder batches writes so the proxy's message path never waits on it.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { TapeError, explainStoreError } from './errors.js';
+import type { NewFrame, TapeFrame, TapeInfo, TapeSession, TapeUpstream } from './types.js';
+import type { JsonValue } from '../core/jsonrpc.js';
+
+export const DEFAULT_STORE = 'tapes/tapes.db';
+
+/** The store file to use: the flag, then MCP_TAP_STORE, then ./tapes/tapes.db. */
+export function resolveStorePath(flag?: string): string {
+  return resolve(flag ?? process.env.MCP_TAP_STORE ?? DEFAULT_STORE);
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
+
+export function validateTapeName(name: string): string {
+  if (!NAME_PATTERN.test(name)) {
+    throw new TapeError(`"${name}" is not a valid tape name: use letters, digits and . _ : @ + - (at most 128, starting with a letter or digit)`);
+  }
+  return name;
+}
+
+export interface NewTape {
+  name: string;
+  transport: string;
+  upstream?: TapeUpstream;
+  labels?: Record<string, string>;
+  redactions?: string[];
+  createdAt?: string;
+}
+
+export interface OpenOptions {
+  /** Create the file (owner-only) when missing. Default true; read-only commands pass false. */
+  create?: boolean;
+  readonly?: boolean;
+}
+
+type Row = Record<string, unknown>;
+
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+const parse = <T>(text: unknown): T | undefined => (typeof text === 'string' ? (JSON.parse(text) as T) : undefined);
+const opt = <T>(value: unknown): T | undefined => (value === null || value === undefined ? undefined : (value as T));
+
+export class TapeStore {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly sessionIds = new Map<string, number>();
+  private readonly insertFrame: Database.Statement;
+  private closed = false;
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.db = db;
+    this.insertFrame = db.prepare(
+      `INSERT INTO frames (tape_id, session_id, seq, t_ms, direction, kind, method, jsonrpc_id, message, original, action, latency_ms, flags, note, redacted)
+       VALUES (@tapeId, @sessionId, @seq, @tMs, @direction, @kind, @method, @id, @message, @original, @action, @latencyMs, @flags, @note, @redacted)`,
+    );
+  }
+
+  static open(path: string, options: OpenOptions = {}): TapeStore {
+    const file = resolve(path);
+    const exists = existsSync(file);
+    if (!exists && options.create === false) throw new TapeError(`no tape store at ${file} (record a session first, or pass --store)`);
+    try {
+      if (!exists) {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        // Created owner-only before SQLite touches it; SQLite gives its -wal/-shm files the same mode.
+        closeSync(openSync(file, 'a', 0o600));
+      }
+      const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true, timeout: 5000 });
+      if (!options.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) throw new TapeError(`${file} was written by a newer mcp-tap (schema ${version}); upgrade mcp-tap to read it`);
+      if (!options.readonly) {
+        db.exec(SCHEMA);
+        if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      } else {
+        // Touch the schema so a file that is not a tape store fails here, with a clear error.
+        db.prepare('SELECT count(*) FROM tapes').get();
+      }
+      return new TapeStore(file, db);
+    } catch (error) {
+      throw explainStoreError(file, error);
+    }
+  }
+
+  /** Runs a store operation, turning SQLite's errors into one-line ones. */
+  private guard<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      throw explainStoreError(this.file, error);
+    }
+  }
+
+  createTape(tape: NewTape): TapeInfo {
+    validateTapeName(tape.name);
+    return this.guard(() => {
+      if (this.db.prepare('SELECT 1 FROM tapes WHERE name = ?').get(tape.name)) {
+        throw new TapeError(`a tape named "${tape.name}" already exists in ${this.file} (pick another --name, or remove it with: mcp-tap tapes rm ${tape.name})`);
+      }
+      this.db
+        .prepare(`INSERT INTO tapes (name, created_at, upstream, transport, labels, redactions) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(tape.name, tape.createdAt ?? new Date().toISOString(), json(tape.upstream), tape.transport, JSON.stringify(tape.labels ?? {}), JSON.stringify(tape.redactions ?? []));
+      return this.getTape(tape.name)!;
+    });
+  }
+
+  /** A tape name not yet taken, built from a stem: "stem", then "stem-2", ... */
+  uniqueName(stem: string): string {
+    const base = stem.replace(/[^A-Za-z0-9._:@+-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'tape';
+    const taken = this.guard(() => new Set((this.db.prepare('SELECT name FROM tapes WHERE name = ? OR name LIKE ?').all(base, `${base}-%`) as Row[]).map((r) => r.name as string)));
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+  }
+
+  getTape(name: string): TapeInfo | undefined {
+    return this.guard(() => {
+      const row = this.db.prepare(`${TAPE_QUERY} WHERE t.name = ?`).get(name) as Row | undefined;
+      return row ? toTapeInfo(row) : undefined;
+    });
+  }
+
+  /** The tape, or a TapeError that lists what there is. */
+  requireTape(name: string): TapeInfo {
+    const tape = this.getTape(name);
+    if (tape) return tape;
+    const names = this.listTapes().map((t) => t.name);
+    const hint = names.length === 0 ? 'the store has no tapes yet' : `tapes here: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''}`;
+    throw new TapeError(`no tape named "${name}" in ${this.file} (${hint})`);
+  }
+
+  listTapes(): TapeInfo[] {
+    return this.guard(() => (this.db.prepare(`${TAPE_QUERY} ORDER BY t.created_at, t.id`).all() as Row[]).map(toTapeInfo));
+  }
+
+  updateTape(id: number, change: { endedAt?: string; clientInfo?: JsonValue; serverInfo?: JsonValue; protocolVersion?: string }): void {
+    this.guard(() =>
+      this.db
+        .prepare(
+          `UPDATE tapes SET ended_at = coalesce(@endedAt, ended_at), client_info = coalesce(@clientInfo, client_info),
+           server_info = coalesce(@serverInfo, server_info), protocol_version = coalesce(@protocolVersion, protocol_version) WHERE id = @id`,
+        )
+        .run({ id, endedAt: change.endedAt ?? null, clientInfo: json(change.clientInfo), serverInfo: json(change.serverInfo), protocolVersion: change.protocolVersion ?? null }),
+    );
+  }
+
+  deleteTape(name: string): boolean {
+    return this.guard(() => this.db.prepare('DELETE FROM tapes WHERE name = ?').run(name).changes > 0);
+  }
+
+  /** The session row for a proxy session on a tape, created on first use. */
+  sessionRow(tapeId: number, key: string, transport: string, startedAt = new Date().toISOString()): number {
+    const cacheKey = `${tapeId}\u0000${key}`;
+    const cached = this.sessionIds.get(cacheKey);
+    if (cached !== undefined) return cached;
+    return this.guard(() => {
+      const found = this.db.prepare('SELECT id FROM sessions WHERE tape_id = ? AND session_key = ?').get(tapeId, key) as Row | undefined;
+      const id = found
+        ? (found.id as number)
+        : Number(this.db.prepare('INSERT INTO sessions (tape_id, session_key, transport, started_at) VALUES (?, ?, ?, ?)').run(tapeId, key, transport, startedAt).lastInsertRowid);
+      this.sessionIds.set(cacheKey, id);
+      return id;
+    });
+  }
+
+  updateSession(
+    id: number,
+    change: { endedAt?: string; protocolVersion?: string; clientInfo?: JsonValue; serverInfo?: JsonValue; clientCapabilities?: JsonValue; serverCapabilities?: JsonValue },
+  ): void {
+    this.guard(() =>
+      this.db
+        .prepare(
+          `UPDATE sessions SET ended_at = coalesce(@endedAt, ended_at), protocol_version = coalesce(@protocolVersion, protocol_version),
+           client_info = coalesce(@clientInfo, client_info), server_info = coalesce(@serverInfo, server_info),
+           client_capabilities = coalesce(@clientCapabilities, client_capabilities), server_capabilities = coalesce(@serverCapabilities, server_capabilities)
+           WHERE id = @id`,
+        )
+        .run({
+          id,
+          endedAt: change.endedAt ?? null,
+          protocolVersion: change.protocolVersion ?? null,
+          clientInfo: json(change.clientInfo),
+          serverInfo: json(change.serverInfo),
+          clientCapabilities: json(change.clientCapabilities),
+          serverCapabilities: json(change.serverCapabilities),
+        }),
+    );
+  }
+
+  sessions(tapeId: number): TapeSession[] {
+    return this.guard(() => (this.db.prepare('SELECT * FROM sessions WHERE tape_id = ? ORDER BY id').all(tapeId) as Row[]).map(toTapeSession));
+  }
+
+  /** The highest sequence number on a tape (0 when empty), so appending continues after it. */
+  lastSeq(tapeId: number): number {
+    return this.guard(() => ((this.db.prepare('SELECT max(seq) AS seq FROM frames WHERE tape_id = ?').get(tapeId) as Row).seq as number | null) ?? 0);
+  }
+
+  /** Writes frames in one transaction; `firstSeq` numbers them. */
+  appendFrames(tapeId: number, transport: string, frames: NewFrame[], firstSeq: number): void {
+    if (frames.length === 0) return;
+    this.guard(() =>
+      this.db.transaction(() => {
+        let seq = firstSeq;
+        for (const frame of frames) {
+          this.insertFrame.run({
+            tapeId,
+            sessionId: this.sessionRow(tapeId, frame.sessionKey, transport),
+            seq: seq++,
+            tMs: frame.tMs,
+            direction: frame.direction,
+            kind: frame.kind,
+            method: frame.method ?? null,
+            id: frame.id ?? null,
+            message: frame.message,
+            original: frame.original ?? null,
+            action: frame.action,
+            latencyMs: frame.latencyMs ?? null,
+            flags: frame.flags.length > 0 ? JSON.stringify(frame.flags) : null,
+            note: frame.note ?? null,
+            redacted: frame.redacted.length > 0 ? JSON.stringify(frame.redacted) : null,
+          });
+        }
+      })(),
+    );
+  }
+
+  frames(tapeId: number): TapeFrame[] {
+    return this.guard(() => (this.db.prepare('SELECT * FROM frames WHERE tape_id = ? ORDER BY seq').all(tapeId) as Row[]).map(toTapeFrame));
+  }
+
+  /** Runs several writes atomically (used by import). */
+  transaction<T>(work: () => T): T {
+    return this.guard(() => this.db.transaction(work)());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+const TAPE_QUERY = `SELECT t.*,
+  (SELECT count(*) FROM frames f WHERE f.tape_id = t.id) AS frame_count,
+  (SELECT count(*) FROM sessions s WHERE s.tape_id = t.id) AS session_count
+  FROM tapes t`;
+
+function toTapeInfo(row: Row): TapeInfo {
+  return {
+    id: row.id as number,
+    name: row.name as string,
+    createdAt: row.created_at as string,
+    endedAt: opt(row.ended_at),
+    upstream: parse(row.upstream),
+    transport: row.transport as string,
+    clientInfo: parse(row.client_info),
+    serverInfo: parse(row.server_info),
+    protocolVersion: opt(row.protocol_version),
+    labels: parse(row.labels) ?? {},
+    redactions: parse(row.redactions) ?? [],
+    frameCount: row.frame_count as number,
+    sessionCount: row.session_count as number,
+  };
+}
+
+function toTapeSession(row: Row): TapeSession {
+  return {
+    id: row.id as number,
+    key: row.session_key as string,
+    transport: row.transport as string,
+    startedAt: row.started_at as string,
+    endedAt: opt(row.ended_at),
+    protocolVersion: opt(row.protocol_version),
+    clientInfo: parse(row.client_info),
+    serverInfo: parse(row.server_info),
+    clientCapabilities: parse(row.client_capabilities),
+    serverCapabilities: parse(row.server_capabilities),
+  };
+}
+
+function toTapeFrame(row: Row): TapeFrame {
+  return {
+    seq: row.seq as number,
+    session: row.session_id as number,
+    tMs: row.t_ms as number,
+    direction: row.direction as TapeFrame['direction'],
+    kind: row.kind as TapeFrame['kind'],
+    method: opt(row.method),
+    id: opt(row.jsonrpc_id),
+    message: row.message as string,
+    original: opt(row.original),
+    action: row.action as string,
+    latencyMs: opt(row.latency_ms),
+    flags: parse(row.flags) ?? [],
+    note: opt(row.note),
+    redacted: parse(row.redacted) ?? [],
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * A Transport over a pair of byte streams speaking newline-delimited JSON: the base of both
+ * stdio sides (our own stdin/stdout downstream, a child's stdout/stdin upstream).
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { TransportKind } from '../core/context.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder, encodeLine } from '../core/framing.js';
+import type { CloseInfo, Transport } from './transport.js';
+
+export interface LineStreamOptions {
+  maxMessageBytes?: number;
+  /** Said when the readable side ends, e.g. 'client closed stdin'. */
+  endReason?: string;
+  /** False when someone else knows better when the peer is gone (a child process's exit). */
+  closeOnInputEnd?: boolean;
+}
+
+export class LineStreamTransport implements Transport {
+  onmessage?: Transport['onmessage'];
+  onoversized?: Transport['onoversized'];
+  onerror?: Transport['onerror'];
+  onclose?: Transport['onclose'];
+  private closed = false;
+  private readonly decoder: LineDecoder;
+
+  constructor(
+    readonly kind: TransportKind,
+    private readonly input: Readable,
+    private readonly output: Writable,
+    private readonly options: LineStreamOptions = {},
+  ) {
+    this.decoder = new LineDecoder(
+      {
+        line: (text) => this.onmessage?.(text),
+        oversized: (bytes, limit) => this.onoversized?.(bytes, limit),
+      },
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    );
+  }
+
+  async start(): Promise<void> {
+    this.input.on('data', (chunk: Buffer | string) => this.decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    this.input.on('end', () => {
+      this.decoder.end();
+      if (this.options.closeOnInputEnd !== false) this.finish({ reason: this.options.endReason ?? 'input ended' });
+    });
+    this.input.on('error', (error) => this.onerror?.(error));
+    // EPIPE and friends: the peer went away; the close is reported by whoever owns the process.
+    this.output.on('error', (error) => this.onerror?.(error));
+  }
+
+  send(text: string): void {
+    if (this.closed || this.output.destroyed || this.output.writableEnded) return;
+    this.output.write(encodeLine(text));
+  }
+
+  async close(): Promise<void> {
+    if (!this.output.writableEnded && this.output !== process.stdout) this.output.end();
+    this.finish({ reason: 'closed by the proxy' });
+  }
+
+  /** Reports the end once; subclasses that know better (a child's exit) call it themselves. */
+  protected finish(info: CloseInfo): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onclose?.(info);
+  }
+}

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerRecord } from './record.js';
+import { registerDemo } from './demo.js';
 import { reportError } from './common.js';
 
 function version(): string {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   registerRecord(program);
+  registerDemo(program);
   return program;
 }
 

@@ -20,6 +20,8 @@ const LAUNCHERS = new Set(['node', 'nodejs', 'npx', 'bun', 'bunx', 'deno', 'pyth
 export function tapeStem(command: string, args: string[]): string {
   const name = basename(command);
   if (!LAUNCHERS.has(name.replace(/\.(exe|cmd)$/, ''))) return name;
+  // Inline code (`node -e ...`) names nothing useful.
+  if (args.some((a) => ['-e', '--eval', '-p', '--print', '-c'].includes(a))) return name;
   const target = args.find((a) => !a.startsWith('-') && a !== 'run');
   if (!target) return name;
   // A script inside an installed package is better named by its package than by "index".

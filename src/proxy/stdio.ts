@@ -14,6 +14,8 @@ export interface StdioProxyOptions extends ProxyOptions {
   maxMessageBytes?: number;
   /** Defaults to this process's stdin/stdout. */
   downstream?: Transport;
+  /** The server's stderr: passed through to ours unless told otherwise. */
+  serverStderr?: 'inherit' | 'ignore';
 }
 
 export interface StdioProxyResult {
@@ -34,7 +36,12 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<StdioPr
   const proxy = createProxy(options);
   const { logger } = proxy;
   const session = await proxy.sessions.create('stdio', { upstream: [options.command, ...options.args].join(' ') });
-  const upstream = new ChildProcessTransport({ command: options.command, args: options.args, maxMessageBytes: options.maxMessageBytes });
+  const upstream = new ChildProcessTransport({
+    command: options.command,
+    args: options.args,
+    maxMessageBytes: options.maxMessageBytes,
+    stderr: options.serverStderr,
+  });
   const downstream = options.downstream ?? stdioDownstream({ maxMessageBytes: options.maxMessageBytes });
 
   const finalFlush = () => proxy.recorder?.flush();
@@ -65,6 +72,7 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<StdioPr
   await upstream.start();
   await downstream.start();
   const result = await done;
+  await downstream.close();
 
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

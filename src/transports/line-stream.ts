@@ -50,12 +50,18 @@ export class LineStreamTransport implements Transport {
   }
 
   send(text: string): void {
-    if (this.closed || this.output.destroyed || this.output.writableEnded) return;
+    // Only the output's own state matters: a client that closed its stdin still reads our stdout,
+    // and answers to what it sent before closing are still owed.
+    if (this.output.destroyed || this.output.writableEnded) return;
     this.output.write(encodeLine(text));
   }
 
   async close(): Promise<void> {
+    // Our own stdout is never ended (the process may still write its last messages); a
+    // child's stdin is, which is how a stdio server is told to stop.
     if (!this.output.writableEnded && this.output !== process.stdout) this.output.end();
+    // Stop reading, so an open input does not keep the process alive after the session.
+    this.input.destroy();
     this.finish({ reason: 'closed by the proxy' });
   }
 

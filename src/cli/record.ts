@@ -2,6 +2,12 @@
 import { basename, dirname, extname } from 'node:path';
 import type { Command } from 'commander';
 import { runStdioProxy } from '../proxy/stdio.js';
+import { startHttpProxy } from '../proxy/http.js';
+import { guessUpstreamKind, type UpstreamSpec } from '../proxy/upstream.js';
+import { parseListen } from '../transports/http/listener.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
+import type { Logger } from '../core/log.js';
+import type { RecordOptions } from '../proxy/create.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/framing.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 
@@ -12,7 +18,16 @@ interface RecordFlags extends VerbosityOptions {
   redactDefaults: boolean;
   maxMessageSize: string;
   label: string[];
+  url?: string;
+  listen?: string;
+  transport?: 'streamable' | 'sse' | 'ws';
+  header: string[];
+  allowOrigin: string[];
+  maxBodySize: string;
+  eventBuffer: string;
 }
+
+const TRANSPORTS = ['streamable', 'sse', 'ws'] as const;
 
 const LAUNCHERS = new Set(['node', 'nodejs', 'npx', 'bun', 'bunx', 'deno', 'python', 'python3', 'uv', 'uvx', 'pipx', 'docker', 'tsx', 'ts-node']);
 
@@ -58,7 +73,14 @@ export function registerRecord(program: Command): void {
       "Spawns the server (without a shell), proxies this process's stdin/stdout to it and records every JSON-RPC message to a tape. " +
         "stdout carries only MCP messages; diagnostics go to stderr. Exits with the server's exit status.",
     )
-    .argument('<command...>', 'the server command and its arguments, after --')
+    .argument('[command...]', 'the server command and its arguments, after -- (or use --url)')
+    .option('--url <url>', 'record a server reached over HTTP, SSE or WebSocket instead of spawning one')
+    .option('--transport <kind>', `upstream transport for --url: ${TRANSPORTS.join(', ')} (default: guessed from the URL)`)
+    .option('--listen <host:port>', 'serve clients over HTTP (/mcp, /sse, /ws) on this address instead of stdio; port 0 picks a free one')
+    .option('--header <name:value>', 'send this header to an HTTP upstream (repeatable)', collect, [])
+    .option('--allow-origin <origin>', 'with --listen: a browser origin allowed besides loopback ones, or * (repeatable)', collect, [])
+    .option('--max-body-size <size>', 'with --listen: largest HTTP request body', `${DEFAULT_MAX_BODY_BYTES / 1024 / 1024}MiB`)
+    .option('--event-buffer <n>', 'with --listen: SSE events kept per session for Last-Event-ID resumption', '1000')
     .addOption(storeOption())
     .option('--name <name>', 'tape name (default: from the server command, made unique)')
     .option('--redact <path>', 'replace this value on the tape: a path like params.arguments.apiKey, or a key pattern like *token* (repeatable)', collect, [])
@@ -69,32 +91,99 @@ export function registerRecord(program: Command): void {
       'after',
       '\nExamples:\n' +
         '  mcp-tap record -- npx -y @modelcontextprotocol/server-everything\n' +
-        '  mcp-tap record --name fs --redact params.arguments.apiKey -- node ./server.js --root /tmp\n',
+        '  mcp-tap record --name fs --redact params.arguments.apiKey -- node ./server.js --root /tmp\n' +
+        '  mcp-tap record --url http://127.0.0.1:3001/mcp                    (stdio client, HTTP server)\n' +
+        '  mcp-tap record --url http://127.0.0.1:3001/mcp --listen 127.0.0.1:8808\n' +
+        '  mcp-tap record --listen 8808 -- npx -y @modelcontextprotocol/server-everything\n',
     );
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
-    const [serverCommand, ...serverArgs] = argv;
-    if (!serverCommand) throw new UsageError('record needs a server command after --, e.g. mcp-tap record -- npx -y @modelcontextprotocol/server-everything');
     const logger = loggerFor(flags);
-    const maxMessageBytes = parseSize(flags.maxMessageSize);
+    const upstream = upstreamFrom(argv, flags);
     const store = openStore(flags.store);
     try {
-      const name = flags.name ?? store.uniqueName(tapeStem(serverCommand, serverArgs));
-      const result = await runStdioProxy({
-        command: serverCommand,
-        args: serverArgs,
-        maxMessageBytes,
-        logger,
-        record: {
-          store,
-          tape: { name, transport: 'stdio', upstream: { command: argv }, labels: parseLabels(flags.label) },
-          redact: flags.redact,
-          redactDefaults: flags.redactDefaults,
-        },
-      });
+      const stem = upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : new URL(upstream.url).host.replace(/:/g, '-');
+      const name = flags.name ?? store.uniqueName(stem);
+      const record: RecordOptions = {
+        store,
+        tape: { name, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: argv } : { url: upstream.url }, labels: parseLabels(flags.label) },
+        redact: flags.redact,
+        redactDefaults: flags.redactDefaults,
+      };
+      if (flags.listen) {
+        await serveHttp(flags, upstream, record, logger);
+      } else {
+        const result = await runStdioProxy({ upstream, logger, record, maxMessageBytes: parseSize(flags.maxMessageSize) });
+        process.exitCode = result.exitCode;
+      }
       logger.info(`tape "${name}" saved to ${store.file}`);
-      process.exitCode = result.exitCode;
     } finally {
       store.close();
     }
   });
+}
+
+function upstreamFrom(argv: string[], flags: RecordFlags): UpstreamSpec {
+  const [serverCommand, ...serverArgs] = argv;
+  if (flags.url) {
+    if (serverCommand) throw new UsageError('give either --url or a server command after --, not both');
+    let kind: UpstreamSpec['kind'];
+    try {
+      kind = flags.transport ?? guessUpstreamKind(flags.url);
+    } catch {
+      throw new UsageError(`--url "${flags.url}" is not a URL`);
+    }
+    if (!TRANSPORTS.includes(kind as (typeof TRANSPORTS)[number])) throw new UsageError(`--transport takes ${TRANSPORTS.join(', ')}, got "${String(kind)}"`);
+    return { kind: kind as (typeof TRANSPORTS)[number], url: flags.url, headers: parseHeaders(flags.header) };
+  }
+  if (flags.transport) throw new UsageError('--transport goes with --url');
+  if (!serverCommand) throw new UsageError('record needs a server command after -- (or --url), e.g. mcp-tap record -- npx -y @modelcontextprotocol/server-everything');
+  return { kind: 'stdio', command: serverCommand, args: serverArgs, maxMessageBytes: parseSize(flags.maxMessageSize) };
+}
+
+function parseHeaders(pairs: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf(':');
+    if (at <= 0) throw new UsageError(`--header takes NAME:VALUE, got "${pair}"`);
+    headers[pair.slice(0, at).trim().toLowerCase()] = pair.slice(at + 1).trim();
+  }
+  return headers;
+}
+
+/** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly. */
+async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: RecordOptions, logger: Logger): Promise<void> {
+  let listen;
+  try {
+    listen = parseListen(flags.listen!);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const eventBuffer = Number(flags.eventBuffer);
+  if (!Number.isInteger(eventBuffer) || eventBuffer < 0) throw new UsageError(`--event-buffer takes a whole number, got "${flags.eventBuffer}"`);
+  const server = await startHttpProxy({
+    listen,
+    upstream,
+    logger,
+    record,
+    eventBuffer,
+    policy: { allowedOrigins: flags.allowOrigin, maxBodyBytes: parseSize(flags.maxBodySize) },
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') throw new UsageError(`${flags.listen} is already in use; pick another --listen port`, 1);
+    throw error;
+  });
+  logger.info(`recording to tape "${record.tape.name}"; clients connect to:`);
+  logger.info(`  Streamable HTTP  ${server.urls.streamableHttp}`);
+  logger.info(`  HTTP+SSE         ${server.urls.sse}`);
+  logger.info(`  WebSocket        ${server.urls.websocket}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info(`${signal}: shutting down`);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
 }

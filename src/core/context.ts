@@ -38,6 +38,8 @@ export interface InterceptContext {
   /** For a response or error: the request it answers, if the proxy saw that request. */
   readonly request?: PendingRequest;
   readonly http?: HttpMeta;
+  /** The request this message belongs with, when its transport knows (the stream it came on). */
+  readonly relatedRequestId?: JsonRpcId;
   /** Notes for the tape and the UI ('unknown-response-id', 'non-jsonrpc-output', ...). */
   readonly flags: string[];
 }

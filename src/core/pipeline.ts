@@ -5,7 +5,7 @@
  */
 import { actionLabel, type Verdict } from './actions.js';
 import type { InterceptorChain } from './chain.js';
-import type { FrameEvent, HttpMeta, InterceptContext, PendingRequest } from './context.js';
+import type { FrameEvent, InterceptContext, PendingRequest } from './context.js';
 import {
   ErrorCode,
   errorResponse,
@@ -23,7 +23,7 @@ import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Session } from '../session/session.js';
-import type { CloseInfo, Transport } from '../transports/transport.js';
+import type { CloseInfo, ReceiveMeta, Transport } from '../transports/transport.js';
 
 /** One client connected through the proxy to one server. */
 export interface Link {
@@ -32,7 +32,11 @@ export interface Link {
   readonly upstream: Transport;
   /** Requests forwarded in each direction and not yet answered, by id. */
   readonly pending: Record<Direction, Map<string, PendingRequest>>;
+  /** Client progress tokens -> the id of the request that carries them. */
+  readonly progress: Map<string, JsonRpcId>;
   closed: boolean;
+  /** Why the server side is gone, once it is: later requests are answered with that. */
+  upstreamGone?: string;
 }
 
 export interface PipelineOptions {
@@ -64,14 +68,17 @@ export class Pipeline {
 
   /** Wires two transports together through this pipeline. */
   connect(session: Session, downstream: Transport, upstream: Transport, events: LinkEvents = {}): Link {
-    const link: Link = { session, downstream, upstream, pending: { c2s: new Map(), s2c: new Map() }, closed: false };
-    downstream.onmessage = (text, http) => this.handle(link, 'c2s', text, http);
-    upstream.onmessage = (text, http) => this.handle(link, 's2c', text, http);
+    const link: Link = { session, downstream, upstream, pending: { c2s: new Map(), s2c: new Map() }, progress: new Map(), closed: false };
+    downstream.onmessage = (text, meta) => this.handle(link, 'c2s', text, meta);
+    upstream.onmessage = (text, meta) => this.handle(link, 's2c', text, meta);
+    upstream.ondeliveryfailed = (text, reason) => this.undelivered(link, 'c2s', text, reason);
+    downstream.ondeliveryfailed = (text, reason) => this.undelivered(link, 's2c', text, reason);
     downstream.onoversized = (bytes, limit) => this.oversized(link, 'c2s', bytes, limit);
     upstream.onoversized = (bytes, limit) => this.oversized(link, 's2c', bytes, limit);
     downstream.onerror = (error) => this.logger.debug(`client transport: ${error.message}`);
     upstream.onerror = (error) => this.logger.debug(`server transport: ${error.message}`);
     upstream.onclose = (info) => {
+      link.upstreamGone = info.reason;
       this.failPending(link, info);
       events.upstreamClosed?.(info);
     };
@@ -87,7 +94,7 @@ export class Pipeline {
   }
 
   /** Runs one message through the chain and acts on the verdict. */
-  handle(link: Link, direction: Direction, raw: string, http?: HttpMeta): void {
+  handle(link: Link, direction: Direction, raw: string, meta?: ReceiveMeta): void {
     const receivedAt = performance.now();
     let message: unknown;
     let parseError: string | undefined;
@@ -102,7 +109,11 @@ export class Pipeline {
       const pending = link.pending[opposite(direction)];
       const key = idKey(summary.id);
       request = pending.get(key);
-      if (request) pending.delete(key);
+      if (request) {
+        pending.delete(key);
+        const token = progressTokenOf(request.params);
+        if (token !== undefined) link.progress.delete(idKey(token));
+      }
     }
     const ctx: InterceptContext = {
       sessionId: link.session.id,
@@ -114,7 +125,8 @@ export class Pipeline {
       parseError,
       receivedAt,
       request,
-      http,
+      http: meta?.http,
+      relatedRequestId: meta?.relatedRequestId,
       flags: [],
     };
     const verdict = this.chain.intercept(ctx);
@@ -145,19 +157,21 @@ export class Pipeline {
     const summary = ctx.summary;
     const now = performance.now();
     if (summary.kind === 'request') {
-      link.pending[ctx.direction].set(idKey(summary.id), {
-        id: summary.id ?? null,
-        method: summary.method!,
-        sentAt: now,
-        params: isObject(verdict.message) ? verdict.message.params : undefined,
-      });
+      const params = isObject(verdict.message) ? verdict.message.params : undefined;
+      link.pending[ctx.direction].set(idKey(summary.id), { id: summary.id ?? null, method: summary.method!, sentAt: now, params });
+      const token = progressTokenOf(params);
+      if (token !== undefined) link.progress.set(idKey(token), summary.id ?? null);
     } else if (summary.kind === 'batch' && Array.isArray(verdict.message)) {
       this.trackBatch(link, ctx.direction, verdict.message, now);
     }
-    const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
-    target.send(text);
     this.updateSession(link, ctx, verdict.message);
     this.emit(link, ctx, verdict, { text, message: verdict.message, summary, original: verdict.modified ? ctx.raw : undefined });
+    if (ctx.direction === 'c2s' && link.upstreamGone !== undefined) {
+      this.undelivered(link, 'c2s', text, link.upstreamGone);
+      return;
+    }
+    const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
+    target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict.message), http: ctx.http });
   }
 
   /** Requests inside a batch are tracked like single ones, so their answers are matched too. */
@@ -166,6 +180,35 @@ export class Pipeline {
       const s = summarize(item);
       if (s.kind === 'request') link.pending[direction].set(idKey(s.id), { id: s.id ?? null, method: s.method!, sentAt: now });
     }
+  }
+
+  /**
+   * The pending request a server message belongs with: what the wire said, or for progress, the
+   * request whose token it carries. Lets an HTTP client get it on that request's stream.
+   */
+  private relatedRequest(link: Link, ctx: InterceptContext, message: unknown): JsonRpcId | undefined {
+    if (ctx.relatedRequestId !== undefined) return ctx.relatedRequestId;
+    if (ctx.direction !== 's2c' || ctx.summary.method !== 'notifications/progress' || !isObject(message) || !isObject(message.params)) return undefined;
+    const token = message.params.progressToken;
+    return token === undefined || token === null || typeof token === 'object' || typeof token === 'boolean' ? undefined : link.progress.get(idKey(token));
+  }
+
+  /** A message the transport could not deliver: a request among them is answered with an error. */
+  private undelivered(link: Link, direction: Direction, text: string, reason: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const summary = summarize(message);
+    this.logger.warn(`could not deliver ${summary.method ?? summary.kind} to the ${direction === 'c2s' ? 'server' : 'client'}: ${reason}`);
+    if (summary.kind !== 'request') return;
+    const key = idKey(summary.id);
+    const request = link.pending[direction].get(key);
+    if (!request) return;
+    link.pending[direction].delete(key);
+    this.synthesize(link, direction === 'c2s' ? 's2c' : 'c2s', errorResponse(request.id, ErrorCode.UpstreamClosed, `${reason} (${request.method} not delivered)`), 'synthesized', request, ['undelivered']);
   }
 
   private block(link: Link, ctx: InterceptContext, verdict: Verdict): void {
@@ -202,8 +245,9 @@ export class Pipeline {
   /** Sends a proxy-made message travelling in `direction` and reports it as a frame. */
   private synthesize(link: Link, direction: Direction, message: JsonObject, action: string, request?: PendingRequest, flags: string[] = []): void {
     const text = JSON.stringify(message);
+    const summary = summarize(message);
     const target = direction === 'c2s' ? link.upstream : link.downstream;
-    target.send(text);
+    target.send(text, { summary });
     const at = performance.now();
     this.chain.notify({
       sessionId: link.session.id,
@@ -212,7 +256,7 @@ export class Pipeline {
       at,
       text,
       message,
-      summary: summarize(message),
+      summary,
       action,
       flags: ['synthesized', ...flags],
       latencyMs: request ? at - request.sentAt : undefined,
@@ -295,6 +339,12 @@ export class Pipeline {
     }
     this.chain.notify(event);
   }
+}
+
+function progressTokenOf(params: unknown): JsonRpcId | undefined {
+  if (!isObject(params) || !isObject(params._meta)) return undefined;
+  const token = params._meta.progressToken;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
 }
 
 function idOf(message: unknown): JsonRpcId {

@@ -4,13 +4,16 @@
  * closing stdin shuts the server down the MCP way; SIGINT/SIGTERM flush the tape first.
  */
 import type { Logger } from '../core/log.js';
-import { ChildProcessTransport, stdioDownstream } from '../transports/stdio.js';
+import { stdioDownstream } from '../transports/stdio.js';
 import type { CloseInfo, Transport } from '../transports/transport.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
+import { createUpstream, describeUpstream, type UpstreamSpec } from './upstream.js';
 
 export interface StdioProxyOptions extends ProxyOptions {
-  command: string;
-  args: string[];
+  /** The server: a command to spawn (shorthand for a stdio upstream) or any upstream. */
+  command?: string;
+  args?: string[];
+  upstream?: UpstreamSpec;
   maxMessageBytes?: number;
   /** Defaults to this process's stdin/stdout. */
   downstream?: Transport;
@@ -23,7 +26,7 @@ export interface StdioProxyResult {
   reason: string;
 }
 
-/** The exit status a shell would report for the server. */
+/** The exit status a shell would report for the server (0 when an HTTP upstream was closed by us). */
 export function exitStatus(info: CloseInfo): number {
   if (typeof info.exitCode === 'number') return info.exitCode;
   if (info.signal) return 128 + (SIGNAL_NUMBERS[info.signal] ?? 1);
@@ -35,13 +38,16 @@ const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIG
 export async function runStdioProxy(options: StdioProxyOptions): Promise<StdioProxyResult> {
   const proxy = createProxy(options);
   const { logger } = proxy;
-  const session = await proxy.sessions.create('stdio', { upstream: [options.command, ...options.args].join(' ') });
-  const upstream = new ChildProcessTransport({
-    command: options.command,
-    args: options.args,
-    maxMessageBytes: options.maxMessageBytes,
+  const spec: UpstreamSpec = options.upstream ?? {
+    kind: 'stdio',
+    command: options.command ?? '',
+    args: options.args ?? [],
     stderr: options.serverStderr,
-  });
+    maxMessageBytes: options.maxMessageBytes,
+  };
+  if (spec.kind === 'stdio' && !spec.command) throw new Error('no server command given');
+  const session = await proxy.sessions.create('stdio', { upstream: describeUpstream(spec) });
+  const upstream = createUpstream(spec, { logger });
   const downstream = options.downstream ?? stdioDownstream({ maxMessageBytes: options.maxMessageBytes });
 
   const finalFlush = () => proxy.recorder?.flush();

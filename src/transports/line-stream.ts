@@ -53,7 +53,8 @@ export class LineStreamTransport implements Transport {
     // Only the output's own state matters: a client that closed its stdin still reads our stdout,
     // and answers to what it sent before closing are still owed.
     if (this.output.destroyed || this.output.writableEnded) return;
-    this.output.write(encodeLine(text));
+    // One message per line: text from elsewhere (a pretty-printed HTTP body) is compacted first.
+    this.output.write(encodeLine(text.includes('\n') ? JSON.stringify(JSON.parse(text)) : text));
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,24 @@
  * upstream (a server). A transport moves whole JSON-RPC texts; it never parses or changes them.
  */
 import type { HttpMeta, TransportKind } from '../core/context.js';
+import type { JsonRpcId, MessageSummary } from '../core/jsonrpc.js';
+
+/** What arrives with a message, besides its text. */
+export interface ReceiveMeta {
+  /** The HTTP request it came in (downstream HTTP transports). */
+  http?: HttpMeta;
+  /** The request this message belongs with, when the wire says so (the POST stream it came on). */
+  relatedRequestId?: JsonRpcId;
+}
+
+/** What the pipeline knows about a message it hands a transport, so none has to re-parse it. */
+export interface SendMeta {
+  summary: MessageSummary;
+  /** For a notification or request that belongs with a pending request (progress, say). */
+  relatedRequestId?: JsonRpcId;
+  /** The client's HTTP request that carried it, when there was one (headers to pass on). */
+  http?: HttpMeta;
+}
 
 export interface CloseInfo {
   /** Human-readable: 'server exited with code 1', 'client closed stdin', ... */
@@ -15,9 +33,11 @@ export interface Transport {
   readonly kind: TransportKind;
   start(): Promise<void>;
   /** Sends one serialised JSON-RPC message. */
-  send(text: string): void;
+  send(text: string, meta?: SendMeta): void;
   close(): Promise<void>;
-  onmessage?: (text: string, http?: HttpMeta) => void;
+  onmessage?: (text: string, meta?: ReceiveMeta) => void;
+  /** A message that could not be delivered (the upstream refused or was unreachable). */
+  ondeliveryfailed?: (text: string, reason: string) => void;
   /** A message that could not be framed (too large); the transport keeps going. */
   onoversized?: (byteLength: number, limit: number) => void;
   /** Trouble that does not end the transport. */

@@ -1,0 +1,121 @@
+/**
+ * Runs the proxy as an HTTP server: clients connect over Streamable HTTP (/mcp), legacy SSE
+ * (/sse) or WebSocket (/ws); each client session gets its own upstream (a spawned stdio server,
+ * or a session with an HTTP/SSE/WS server), linked through the one Pipeline.
+ */
+import type { HttpMeta, TransportKind } from '../core/context.js';
+import { HttpPolicyInterceptor, type HttpPolicyOptions } from '../interceptors/http-policy.js';
+import { EventTracker } from '../session/event-tracker.js';
+import { HttpListener, type ListenAddress } from '../transports/http/listener.js';
+import type { HttpEndpoint, SessionOpener, UpgradeEndpoint } from '../transports/http/endpoint.js';
+import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.js';
+import type { Transport } from '../transports/transport.js';
+import type { Link } from '../core/pipeline.js';
+import { createProxy, type Proxy, type ProxyOptions } from './create.js';
+import { createUpstream, describeUpstream, type UpstreamSpec } from './upstream.js';
+
+export interface HttpProxyOptions extends ProxyOptions {
+  listen: ListenAddress;
+  upstream: UpstreamSpec;
+  policy?: HttpPolicyOptions;
+  /** SSE events kept per session for Last-Event-ID resumption. */
+  eventBuffer?: number;
+}
+
+export interface HttpProxy {
+  readonly proxy: Proxy;
+  readonly address: ListenAddress;
+  readonly urls: { streamableHttp: string; sse: string; websocket: string };
+  readonly events: EventTracker;
+  /** Live links by session id. */
+  readonly links: ReadonlyMap<string, Link>;
+  close(): Promise<void>;
+}
+
+/** Extra client-facing endpoints (legacy SSE, WebSocket) are added here as they are built. */
+export interface EndpointFactoryContext {
+  opener: SessionOpener;
+  events: EventTracker;
+  policy: HttpPolicyInterceptor;
+  proxy: Proxy;
+}
+
+export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpProxy> {
+  const policy = new HttpPolicyInterceptor(options.policy);
+  const proxy = createProxy({ ...options, interceptors: [policy, ...(options.interceptors ?? [])] });
+  const { logger, sessions, pipeline } = proxy;
+  const events = new EventTracker(options.eventBuffer);
+  const links = new Map<string, Link>();
+
+  const opener: SessionOpener = {
+    async open(sessionId: string, downstream: Transport, kind: TransportKind, _http: HttpMeta): Promise<void> {
+      const upstream = createUpstream(options.upstream, { logger, forwardHeaders: (http) => policy.forwardedHeaders(http) });
+      const session = await sessions.create(kind, { id: sessionId, upstream: describeUpstream(options.upstream) });
+      const end = (reason: string) => {
+        if (!links.delete(sessionId)) return;
+        events.free(sessionId);
+        void sessions.cleanup(sessionId, reason);
+      };
+      const link = pipeline.connect(session, downstream, upstream, {
+        upstreamClosed: (info) => {
+          logger.debug(`session ${sessionId}: ${info.reason}`);
+          // The client learns the session is over (404 on its next request) and can start anew.
+          void downstream.close();
+          end(info.reason);
+        },
+        downstreamClosed: (info) => {
+          logger.debug(`session ${sessionId}: ${info.reason}`);
+          void upstream.close();
+          end(info.reason);
+        },
+      });
+      links.set(sessionId, link);
+      await upstream.start();
+      await downstream.start();
+      logger.debug(`session ${sessionId} opened (${kind} -> ${options.upstream.kind})`);
+    },
+  };
+
+  // Idle expiry ends both sides of the session.
+  sessions.on('cleanup', (session, reason) => {
+    const link = links.get(session.id);
+    if (link && reason === 'idle') void link.downstream.close();
+  });
+
+  const context: EndpointFactoryContext = { opener, events, policy, proxy };
+  const maxBodyBytes = policy.maxBodyBytes;
+  const httpRoutes: Record<string, HttpEndpoint> = {
+    '/mcp': new StreamableHttpEndpoint({ opener, events, maxBodyBytes, logger }),
+    ...extraHttpEndpoints(context),
+  };
+  const upgradeRoutes: Record<string, UpgradeEndpoint> = extraUpgradeEndpoints(context);
+  const listener = new HttpListener({ http: httpRoutes, upgrade: upgradeRoutes }, policy, logger);
+  const address = await listener.listen(options.listen);
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  const base = `${host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    proxy,
+    address,
+    urls: { streamableHttp: `http://${base}/mcp`, sse: `http://${base}/sse`, websocket: `ws://${base}/ws` },
+    events,
+    links,
+    close: () =>
+      (closing ??= (async () => {
+        await listener.close();
+        await Promise.all([...links.values()].map((link) => link.upstream.close()));
+        await proxy.close();
+      })()),
+  };
+}
+
+/** The legacy HTTP+SSE endpoints (/sse, /messages), once built. */
+function extraHttpEndpoints(_context: EndpointFactoryContext): Record<string, HttpEndpoint> {
+  return {};
+}
+
+/** The WebSocket endpoint (/ws), once built. */
+function extraUpgradeEndpoints(_context: EndpointFactoryContext): Record<string, UpgradeEndpoint> {
+  return {};
+}

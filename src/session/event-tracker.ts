@@ -1,0 +1,91 @@
+/**
+ * SSE event ids and the bounded per-session replay buffer behind `Last-Event-ID` resumption.
+ * An id names its stream and its place in the session ("<stream>.<n>"), so a reconnecting client
+ * gets what it missed on that stream only. Each session keeps at most `capacity` events; the
+ * oldest go first and are counted.
+ */
+
+export interface TrackedEvent {
+  id: string;
+  streamId: string;
+  /** The JSON-RPC message text carried by the event. */
+  data: string;
+}
+
+interface SessionBuffer {
+  events: TrackedEvent[];
+  /** Index of the oldest live entry in `events` (a ring without reallocation on every drop). */
+  head: number;
+  next: number;
+  dropped: number;
+}
+
+export const DEFAULT_EVENT_BUFFER = 1000;
+
+export function parseEventId(id: string): { streamId: string; n: number } | undefined {
+  const dot = id.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const n = Number(id.slice(dot + 1));
+  return Number.isSafeInteger(n) ? { streamId: id.slice(0, dot), n } : undefined;
+}
+
+export class EventTracker {
+  private readonly sessions = new Map<string, SessionBuffer>();
+
+  constructor(readonly capacity: number = DEFAULT_EVENT_BUFFER) {}
+
+  /** Numbers an event and keeps it for replay; returns its SSE id. */
+  track(sessionId: string, streamId: string, data: string): string {
+    let buffer = this.sessions.get(sessionId);
+    if (!buffer) {
+      buffer = { events: [], head: 0, next: 1, dropped: 0 };
+      this.sessions.set(sessionId, buffer);
+    }
+    const id = `${streamId}.${buffer.next++}`;
+    if (this.capacity <= 0) return id;
+    buffer.events.push({ id, streamId, data });
+    if (buffer.events.length - buffer.head > this.capacity) {
+      buffer.head++;
+      buffer.dropped++;
+      // Compact once the dead prefix is as large as the live part.
+      if (buffer.head >= this.capacity) {
+        buffer.events = buffer.events.slice(buffer.head);
+        buffer.head = 0;
+      }
+    }
+    return id;
+  }
+
+  /**
+   * The events after `lastEventId` on the same stream. `undefined` when the id is not one of
+   * ours for this session; `missed` counts events of that stream that were already dropped.
+   */
+  after(sessionId: string, lastEventId: string): { streamId: string; events: TrackedEvent[]; gap: boolean } | undefined {
+    const parsed = parseEventId(lastEventId);
+    const buffer = this.sessions.get(sessionId);
+    if (!parsed || !buffer || parsed.n >= buffer.next) return undefined;
+    const events: TrackedEvent[] = [];
+    const oldest = buffer.events[buffer.head];
+    const oldestN = oldest ? parseEventId(oldest.id)!.n : buffer.next;
+    for (let i = buffer.head; i < buffer.events.length; i++) {
+      const event = buffer.events[i]!;
+      if (event.streamId === parsed.streamId && parseEventId(event.id)!.n > parsed.n) events.push(event);
+    }
+    // Some of what followed the client's last event may have been dropped already.
+    return { streamId: parsed.streamId, events, gap: oldestN > parsed.n + 1 };
+  }
+
+  stats(sessionId: string): { buffered: number; dropped: number } {
+    const buffer = this.sessions.get(sessionId);
+    return buffer ? { buffered: buffer.events.length - buffer.head, dropped: buffer.dropped } : { buffered: 0, dropped: 0 };
+  }
+
+  /** Frees a session's buffer (session ended or expired). */
+  free(sessionId: string): void {
+    this.sessions.delete(sessionId);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+}

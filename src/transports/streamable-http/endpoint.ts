@@ -1,0 +1,131 @@
+/**
+ * The proxy's Streamable HTTP endpoint (MCP 2025-03-26 and later): POST, GET and DELETE on one
+ * path, sessions by `Mcp-Session-Id`. The proxy issues its own session ids; whatever the upstream
+ * uses stays between the proxy and the upstream.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpMeta } from '../../core/context.js';
+import { ErrorCode, summarize } from '../../core/jsonrpc.js';
+import type { Logger } from '../../core/log.js';
+import type { EventTracker } from '../../session/event-tracker.js';
+import { accepts, header, HttpError, readBody, sendHttpError } from '../http/body.js';
+import type { HttpEndpoint, SessionOpener } from '../http/endpoint.js';
+import { StreamableHttpSession, type IncomingMessage as SessionMessage } from './session.js';
+
+export interface StreamableHttpEndpointOptions {
+  opener: SessionOpener;
+  events: EventTracker;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+export class StreamableHttpEndpoint implements HttpEndpoint {
+  private readonly sessions = new Map<string, StreamableHttpSession>();
+
+  constructor(private readonly options: StreamableHttpEndpointOptions) {}
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, http: HttpMeta): Promise<void> {
+    try {
+      switch (req.method) {
+        case 'POST':
+          return await this.post(req, res, http);
+        case 'GET':
+          return this.get(req, res);
+        case 'DELETE':
+          return await this.delete(req, res);
+        default:
+          res.setHeader('allow', 'GET, POST, DELETE');
+          throw new HttpError(405, `Method Not Allowed: ${req.method}`);
+      }
+    } catch (error) {
+      if (error instanceof HttpError) return sendHttpError(res, error.status, error.message, error.rpcCode);
+      this.options.logger.error(`streamable HTTP: ${(error as Error).message}`);
+      sendHttpError(res, 500, 'Internal error in the proxy', ErrorCode.InternalError);
+    }
+  }
+
+  private async post(req: IncomingMessage, res: ServerResponse, http: HttpMeta): Promise<void> {
+    if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
+      throw new HttpError(406, 'Not Acceptable: the client must accept both application/json and text/event-stream');
+    }
+    const contentType = header(req, 'content-type') ?? '';
+    if (!contentType.toLowerCase().startsWith('application/json')) {
+      throw new HttpError(415, 'Unsupported Media Type: the body must be application/json');
+    }
+    const body = await readBody(req, this.options.maxBodyBytes);
+    const messages = parseMessages(body.toString('utf8'));
+    const initialize = messages.some((m) => m.summary.kind === 'request' && m.summary.method === 'initialize');
+    let session: StreamableHttpSession;
+    if (initialize) {
+      if (messages.length > 1) throw new HttpError(400, 'Invalid Request: initialize must be sent on its own', ErrorCode.InvalidRequest);
+      session = await this.openSession(http);
+    } else {
+      session = this.requireSession(req);
+    }
+    session.acceptPost(messages, res, http);
+  }
+
+  private get(req: IncomingMessage, res: ServerResponse): void {
+    if (!accepts(req, 'text/event-stream')) throw new HttpError(406, 'Not Acceptable: the client must accept text/event-stream');
+    const session = this.requireSession(req);
+    const refused = session.openGet(res, header(req, 'last-event-id'));
+    if (refused) throw new HttpError(refused.status, refused.message);
+  }
+
+  private async delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const session = this.requireSession(req);
+    await session.close({ reason: 'client ended the session (DELETE)' });
+    res.writeHead(200).end();
+  }
+
+  private requireSession(req: IncomingMessage): StreamableHttpSession {
+    const id = header(req, 'mcp-session-id');
+    if (!id) throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required');
+    const session = this.sessions.get(id);
+    if (!session || session.isClosed) throw new HttpError(404, 'Session not found', -32001);
+    return session;
+  }
+
+  private async openSession(http: HttpMeta): Promise<StreamableHttpSession> {
+    const id = randomUUID();
+    const session = new StreamableHttpSession(id, this.options.events);
+    session.onended = () => this.sessions.delete(id);
+    this.sessions.set(id, session);
+    try {
+      await this.options.opener.open(id, session, 'streamable-http', http);
+    } catch (error) {
+      this.sessions.delete(id);
+      throw new HttpError(502, `Bad Gateway: cannot reach the upstream server: ${(error as Error).message}`, ErrorCode.UpstreamClosed);
+    }
+    return session;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.close({ reason: 'proxy shutting down' })));
+  }
+}
+
+/** A POST body: one JSON-RPC message or an array of them. */
+function parseMessages(text: string): SessionMessage[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `Parse error: ${(error as Error).message}`, ErrorCode.ParseError);
+  }
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  if (items.length === 0) throw new HttpError(400, 'Invalid Request: empty batch', ErrorCode.InvalidRequest);
+  return items.map((item) => {
+    const summary = summarize(item);
+    if (summary.kind === 'invalid' || summary.kind === 'batch') {
+      throw new HttpError(400, 'Invalid Request: not a JSON-RPC 2.0 message', ErrorCode.InvalidRequest);
+    }
+    // A lone message is passed on as the exact text received; batch items are re-serialised.
+    return { text: Array.isArray(parsed) ? JSON.stringify(item) : text, summary };
+  });
+}

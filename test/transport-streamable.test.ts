@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startHttpProxy, type HttpProxy } from '../src/proxy/http.js';
+import { startHttpProxy } from '../src/proxy/http.js';
 import { TapeStore } from '../src/tape/store.js';
 import { silentLogger } from '../src/core/log.js';
 import type { UpstreamSpec } from '../src/proxy/upstream.js';

@@ -14,7 +14,7 @@ import { startHttpProxy } from '../src/proxy/http.js';
 import { TapeStore } from '../src/tape/store.js';
 import { silentLogger } from '../src/core/log.js';
 import type { UpstreamSpec } from '../src/proxy/upstream.js';
-import { CLI, EVERYTHING, tempDir } from './support/paths.js';
+import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
 import { startEverything, type RunningServer } from './support/servers.js';
 
 const INIT = {
@@ -392,5 +392,77 @@ describe('an upstream that is not there', () => {
     const again = await fetch(tap.proxy.urls.streamableHttp, { method: 'POST', headers: POST_HEADERS, body: JSON.stringify(INIT) });
     expect(await again.text()).toMatch(/unreachable|ECONNREFUSED/);
     await tap.close();
+  });
+});
+
+describe('stateless servers (no sessions)', () => {
+  async function startStateless(mode: 'sse' | 'json'): Promise<{ url: string; stop(): void }> {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'stateless-server.mjs'), '0', mode], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        const match = /listening (\d+)/.exec(chunk.toString());
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`stateless fixture exited with ${code}`)));
+    });
+    return { url: `http://127.0.0.1:${port}/mcp`, stop: () => child.kill() };
+  }
+
+  const call = (id: number, name: string, args: Record<string, unknown>) =>
+    JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: { progressToken: id } } });
+  const statelessHeaders = { ...POST_HEADERS, 'mcp-protocol-version': '2025-11-25', 'mcp-method': 'tools/call', 'mcp-name': 'headers', 'x-custom': 'kept' };
+
+  for (const mode of ['sse', 'json'] as const) {
+    it(`relays a sessionless exchange untouched (${mode} answer) and records it as its own session`, async () => {
+      const server = await startStateless(mode);
+      const tap = await proxyTo({ kind: 'streamable', url: server.url }, `stateless-${mode}`);
+      try {
+        const direct = await fetch(server.url, { method: 'POST', headers: statelessHeaders, body: call(1, 'headers', {}) });
+        const viaProxy = await fetch(tap.proxy.urls.streamableHttp, { method: 'POST', headers: statelessHeaders, body: call(1, 'headers', {}) });
+        expect(viaProxy.status).toBe(direct.status);
+        expect(viaProxy.headers.get('content-type')).toBe(direct.headers.get('content-type'));
+        expect(viaProxy.headers.get('mcp-session-id')).toBeNull();
+        const [directBody, proxiedBody] = [await direct.text(), await viaProxy.text()];
+        expect(proxiedBody).toBe(directBody);
+        // The routing headers reached the server as the client sent them.
+        expect(proxiedBody).toContain('\\"method\\":\\"tools/call\\"');
+        expect(proxiedBody).toContain('\\"name\\":\\"headers\\"');
+        expect(proxiedBody).toContain('\\"custom\\":\\"kept\\"');
+        const second = await fetch(tap.proxy.urls.streamableHttp, { method: 'POST', headers: { ...statelessHeaders, 'mcp-name': 'echo' }, body: call(2, 'echo', { message: 'again' }) });
+        expect(await second.text()).toContain('Echo: again');
+        await new Promise((r) => setTimeout(r, 100));
+        const frames = tap.frames();
+        expect(frames.map((f) => `${f.direction} ${f.kind} ${f.method}`)).toEqual([
+          'c2s request tools/call',
+          's2c response tools/call',
+          'c2s request tools/call',
+          's2c response tools/call',
+        ]);
+        expect(frames.every((f) => f.flags.includes('stateless'))).toBe(true);
+        expect(frames[1]!.latencyMs).toBeGreaterThan(0);
+        const reader = TapeStore.open(tap.store.file, { readonly: true });
+        expect(reader.sessions(reader.requireTape(`stateless-${mode}`).id)).toHaveLength(2);
+        reader.close();
+      } finally {
+        await tap.close();
+        server.stop();
+      }
+    });
+  }
+
+  it('lets an SDK client that initializes reach a stateless server through its proxy session', async () => {
+    const server = await startStateless('sse');
+    const tap = await proxyTo({ kind: 'streamable', url: server.url }, 'stateless-sdk');
+    const client = new Client({ name: 'stateless-sdk', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(tap.proxy.urls.streamableHttp)));
+      const result = await client.callTool({ name: 'echo', arguments: { message: 'sessionless upstream' } });
+      expect((result.content as { text: string }[])[0]!.text).toBe('Echo: sessionless upstream');
+    } finally {
+      await client.close();
+      await tap.close();
+      server.stop();
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { actionLabel, type Verdict } from './actions.js';
 import type { InterceptorChain } from './chain.js';
-import type { FrameEvent, InterceptContext, PendingRequest } from './context.js';
+import type { FrameEvent, InterceptContext, PendingRequest, TransportKind } from './context.js';
 import {
   ErrorCode,
   errorResponse,
@@ -240,6 +240,27 @@ export class Pipeline {
   /** Sends a message the proxy made back to whoever sent the message it answers. */
   private reply(link: Link, senderDirection: Direction, message: JsonObject, action: string): void {
     this.synthesize(link, opposite(senderDirection), message, action);
+  }
+
+  /**
+   * Reports a message that crossed the proxy outside any Link (a relayed stateless HTTP
+   * exchange), so observers such as the recorder see it like any other.
+   */
+  report(frame: { sessionId: string; transport: TransportKind; direction: Direction; text: string; latencyMs?: number; requestMethod?: string }): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(frame.text);
+    } catch {
+      message = undefined;
+    }
+    this.chain.notify({
+      ...frame,
+      at: performance.now(),
+      message,
+      summary: message === undefined ? { kind: 'invalid', hasId: false } : summarize(message),
+      action: 'continue',
+      flags: ['stateless'],
+    });
   }
 
   /** Sends a proxy-made message travelling in `direction` and reports it as a frame. */

@@ -9,6 +9,7 @@ import { EventTracker } from '../session/event-tracker.js';
 import { HttpListener, type ListenAddress } from '../transports/http/listener.js';
 import type { HttpEndpoint, SessionOpener, UpgradeEndpoint } from '../transports/http/endpoint.js';
 import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.js';
+import { StatelessRelay } from '../transports/streamable-http/stateless.js';
 import type { Transport } from '../transports/transport.js';
 import type { Link } from '../core/pipeline.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
@@ -84,8 +85,27 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
 
   const context: EndpointFactoryContext = { opener, events, policy, proxy };
   const maxBodyBytes = policy.maxBodyBytes;
+  const spec = options.upstream;
+  const methods = new Map<string, string>();
+  // Sessionless exchanges can only be relayed untouched to a server that speaks Streamable HTTP.
+  const stateless =
+    spec.kind === 'streamable'
+      ? new StatelessRelay({
+          url: spec.url,
+          forwardHeaders: (http) => ({ ...policy.forwardedHeaders(http), ...spec.headers }),
+          report: (frame) => {
+            const method = frame.direction === 'c2s' ? undefined : methods.get(frame.exchangeId);
+            if (frame.direction === 'c2s') {
+              const requestMethod = summarizeMethod(frame.text);
+              if (requestMethod) methods.set(frame.exchangeId, requestMethod);
+            }
+            pipeline.report({ sessionId: frame.exchangeId, transport: 'streamable-http', direction: frame.direction, text: frame.text, latencyMs: frame.latencyMs, requestMethod: method });
+          },
+          finished: (exchangeId) => methods.delete(exchangeId),
+        })
+      : undefined;
   const httpRoutes: Record<string, HttpEndpoint> = {
-    '/mcp': new StreamableHttpEndpoint({ opener, events, maxBodyBytes, logger }),
+    '/mcp': new StreamableHttpEndpoint({ opener, events, maxBodyBytes, logger, stateless }),
     ...extraHttpEndpoints(context),
   };
   const upgradeRoutes: Record<string, UpgradeEndpoint> = extraUpgradeEndpoints(context);
@@ -108,6 +128,15 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         await proxy.close();
       })()),
   };
+}
+
+function summarizeMethod(text: string): string | undefined {
+  try {
+    const message = JSON.parse(text) as { method?: unknown };
+    return typeof message.method === 'string' ? message.method : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The legacy HTTP+SSE endpoints (/sse, /messages), once built. */

@@ -12,12 +12,15 @@ import type { EventTracker } from '../../session/event-tracker.js';
 import { accepts, header, HttpError, readBody, sendHttpError } from '../http/body.js';
 import type { HttpEndpoint, SessionOpener } from '../http/endpoint.js';
 import { StreamableHttpSession, type IncomingMessage as SessionMessage } from './session.js';
+import type { StatelessRelay } from './stateless.js';
 
 export interface StreamableHttpEndpointOptions {
   opener: SessionOpener;
   events: EventTracker;
   maxBodyBytes: number;
   logger: Logger;
+  /** Relays sessionless exchanges (no initialize, no Mcp-Session-Id); without it they get 400. */
+  stateless?: StatelessRelay;
 }
 
 export class StreamableHttpEndpoint implements HttpEndpoint {
@@ -64,6 +67,8 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
     if (initialize) {
       if (messages.length > 1) throw new HttpError(400, 'Invalid Request: initialize must be sent on its own', ErrorCode.InvalidRequest);
       session = await this.openSession(http);
+    } else if (!header(req, 'mcp-session-id') && this.options.stateless) {
+      return this.options.stateless.relay(req, res, body, http);
     } else {
       session = this.requireSession(req);
     }

@@ -105,16 +105,23 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     if (this.idleTimeoutMs <= 0) return 0;
     const idle = [...this.live.values()].filter((s) => now - s.lastActiveAt > this.idleTimeoutMs);
     for (const session of idle) await this.cleanup(session.id, 'idle');
-    return idle.length;
+    // Sessions left in a shared or persistent store by a process that is gone expire too.
+    const stale = (await this.store.sweep?.(this.idleTimeoutMs, now)) ?? [];
+    return idle.length + stale.length;
   }
 
   async flush(): Promise<void> {
-    const ids = [...this.dirty];
+    const sessions = [...this.dirty].map((id) => this.live.get(id)).filter((s): s is Session => s !== undefined);
     this.dirty.clear();
-    for (const id of ids) {
-      const session = this.live.get(id);
-      if (session) await this.store.save(session);
-    }
+    if (sessions.length === 0) return;
+    if (this.store.saveMany) await this.store.saveMany(sessions);
+    else for (const session of sessions) await this.store.save(session);
+  }
+
+  /** Forgets a live session without deleting it from the store (it may be resumed elsewhere). */
+  release(id: string): void {
+    this.live.delete(id);
+    this.dirty.delete(id);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerRecord } from './record.js';
 import { registerDemo } from './demo.js';
+import { registerSessions } from './sessions.js';
 import { reportError } from './common.js';
 
 function version(): string {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   registerRecord(program);
   registerDemo(program);
+  registerSessions(program);
   return program;
 }
 

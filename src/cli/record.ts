@@ -8,6 +8,8 @@ import { parseListen } from '../transports/http/listener.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import type { Logger } from '../core/log.js';
 import type { RecordOptions } from '../proxy/create.js';
+import { SessionManager } from '../session/manager.js';
+import { openSessionStore } from '../session/open-store.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/framing.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 
@@ -25,6 +27,9 @@ interface RecordFlags extends VerbosityOptions {
   allowOrigin: string[];
   maxBodySize: string;
   eventBuffer: string;
+  sessions?: string;
+  idleTimeout: string;
+  drainTimeout: string;
 }
 
 const TRANSPORTS = ['streamable', 'sse', 'ws'] as const;
@@ -81,6 +86,9 @@ export function registerRecord(program: Command): void {
     .option('--allow-origin <origin>', 'with --listen: a browser origin allowed besides loopback ones, or * (repeatable)', collect, [])
     .option('--max-body-size <size>', 'with --listen: largest HTTP request body', `${DEFAULT_MAX_BODY_BYTES / 1024 / 1024}MiB`)
     .option('--event-buffer <n>', 'with --listen: SSE events kept per session for Last-Event-ID resumption', '1000')
+    .option('--sessions <store>', 'with --listen: where sessions live: memory, sqlite, sqlite:FILE or redis://HOST:PORT/DB', 'memory')
+    .option('--idle-timeout <seconds>', 'with --listen: end sessions idle this long', '1800')
+    .option('--drain-timeout <seconds>', 'with --listen: on SIGINT/SIGTERM, wait this long for requests in flight', '10')
     .addOption(storeOption())
     .option('--name <name>', 'tape name (default: from the server command, made unique)')
     .option('--redact <path>', 'replace this value on the tape: a path like params.arguments.apiKey, or a key pattern like *token* (repeatable)', collect, [])
@@ -158,16 +166,29 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const eventBuffer = Number(flags.eventBuffer);
-  if (!Number.isInteger(eventBuffer) || eventBuffer < 0) throw new UsageError(`--event-buffer takes a whole number, got "${flags.eventBuffer}"`);
+  const eventBuffer = wholeNumber('--event-buffer', flags.eventBuffer);
+  const idleTimeoutMs = wholeNumber('--idle-timeout', flags.idleTimeout) * 1000;
+  const drainTimeoutMs = wholeNumber('--drain-timeout', flags.drainTimeout) * 1000;
+  let store;
+  try {
+    store = await openSessionStore(flags.sessions, {
+      tapeStore: record.store.file,
+      ttlMs: idleTimeoutMs,
+      onStatus: (status, detail) => (status === 'down' ? logger.error(`session store unavailable: ${detail}`) : logger.info(`session store back: ${detail}`)),
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, 1);
+  }
   const server = await startHttpProxy({
     listen,
     upstream,
     logger,
     record,
     eventBuffer,
+    sessions: new SessionManager({ store, idleTimeoutMs }),
     policy: { allowedOrigins: flags.allowOrigin, maxBodyBytes: parseSize(flags.maxBodySize) },
-  }).catch((error: NodeJS.ErrnoException) => {
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await store.close();
     if (error.code === 'EADDRINUSE') throw new UsageError(`${flags.listen} is already in use; pick another --listen port`, 1);
     throw error;
   });
@@ -185,5 +206,11 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await server.close();
+  await server.close({ drainTimeoutMs });
+}
+
+function wholeNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a whole number, got "${value}"`);
+  return n;
 }

@@ -14,6 +14,8 @@ import type { Transport } from '../transports/transport.js';
 import type { Link } from '../core/pipeline.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
 import { createUpstream, describeUpstream, type UpstreamSpec } from './upstream.js';
+import { reinitialize } from './handshake.js';
+import type { Session } from '../session/session.js';
 
 export interface HttpProxyOptions extends ProxyOptions {
   listen: ListenAddress;
@@ -30,7 +32,11 @@ export interface HttpProxy {
   readonly events: EventTracker;
   /** Live links by session id. */
   readonly links: ReadonlyMap<string, Link>;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets requests in flight finish (up to `drainTimeoutMs`), then ends the
+   * sessions' connections, keeps the sessions in a persistent store, and flushes the tape.
+   */
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
 
 /** Extra client-facing endpoints (legacy SSE, WebSocket) are added here as they are built. */
@@ -48,32 +54,52 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   const events = new EventTracker(options.eventBuffer);
   const links = new Map<string, Link>();
 
+  let shuttingDown = false;
+
+  /** Pairs a client session with a fresh upstream through the pipeline. */
+  const attach = async (session: Session, downstream: Transport, resume: boolean): Promise<void> => {
+    const sessionId = session.id;
+    const upstream = createUpstream(options.upstream, { logger, forwardHeaders: (http) => policy.forwardedHeaders(http) });
+    const end = (reason: string) => {
+      if (!links.delete(sessionId)) return;
+      events.free(sessionId);
+      // On shutdown a persistent store keeps the session, so a restarted proxy can resume it.
+      if (shuttingDown) sessions.release(sessionId);
+      else void sessions.cleanup(sessionId, reason);
+    };
+    await upstream.start();
+    if (resume) await reinitialize(upstream, session);
+    const link = pipeline.connect(session, downstream, upstream, {
+      upstreamClosed: (info) => {
+        logger.debug(`session ${sessionId}: ${info.reason}`);
+        // The client learns the session is over (404 on its next request) and can start anew.
+        void downstream.close();
+        end(info.reason);
+      },
+      downstreamClosed: (info) => {
+        logger.debug(`session ${sessionId}: ${info.reason}`);
+        void upstream.close();
+        end(info.reason);
+      },
+    });
+    links.set(sessionId, link);
+    await downstream.start();
+  };
+
   const opener: SessionOpener = {
     async open(sessionId: string, downstream: Transport, kind: TransportKind, _http: HttpMeta): Promise<void> {
-      const upstream = createUpstream(options.upstream, { logger, forwardHeaders: (http) => policy.forwardedHeaders(http) });
       const session = await sessions.create(kind, { id: sessionId, upstream: describeUpstream(options.upstream) });
-      const end = (reason: string) => {
-        if (!links.delete(sessionId)) return;
-        events.free(sessionId);
-        void sessions.cleanup(sessionId, reason);
-      };
-      const link = pipeline.connect(session, downstream, upstream, {
-        upstreamClosed: (info) => {
-          logger.debug(`session ${sessionId}: ${info.reason}`);
-          // The client learns the session is over (404 on its next request) and can start anew.
-          void downstream.close();
-          end(info.reason);
-        },
-        downstreamClosed: (info) => {
-          logger.debug(`session ${sessionId}: ${info.reason}`);
-          void upstream.close();
-          end(info.reason);
-        },
-      });
-      links.set(sessionId, link);
-      await upstream.start();
-      await downstream.start();
+      await attach(session, downstream, false);
       logger.debug(`session ${sessionId} opened (${kind} -> ${options.upstream.kind})`);
+    },
+    async restore(sessionId: string, downstream: Transport, kind: TransportKind): Promise<boolean> {
+      const session = await sessions.get(sessionId).catch((error: Error) => {
+        throw new Error(`the session store is unavailable: ${error.message}`);
+      });
+      if (!session || session.transport !== kind || links.has(sessionId)) return false;
+      await attach(session, downstream, true);
+      logger.info(`session ${sessionId} resumed from the ${sessions.store.kind} session store`);
+      return true;
     },
   };
 
@@ -121,8 +147,15 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     urls: { streamableHttp: `http://${base}/mcp`, sse: `http://${base}/sse`, websocket: `ws://${base}/ws` },
     events,
     links,
-    close: () =>
+    close: ({ drainTimeoutMs = 10_000 } = {}) =>
       (closing ??= (async () => {
+        shuttingDown = true;
+        listener.stopAccepting();
+        const deadline = Date.now() + drainTimeoutMs;
+        const owed = () => [...links.values()].reduce((n, link) => n + link.pending.c2s.size, 0) + pipeline.busy;
+        while (owed() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        if (owed() > 0) logger.warn(`${owed()} request(s) still unanswered after ${drainTimeoutMs} ms; closing anyway`);
+        await sessions.flush();
         await listener.close();
         await Promise.all([...links.values()].map((link) => link.upstream.close()));
         await proxy.close();

@@ -15,6 +15,11 @@ export interface SessionOpener {
    * Rejects when no upstream can be had (the client is told so).
    */
   open(sessionId: string, downstream: Transport, kind: TransportKind, http: HttpMeta): Promise<void>;
+  /**
+   * Called for a session id this process does not hold: resumes it from the session store with a
+   * fresh upstream, when the store knows it. Resolves false when there is nothing to resume.
+   */
+  restore?(sessionId: string, downstream: Transport, kind: TransportKind, http: HttpMeta): Promise<boolean>;
 }
 
 export interface HttpEndpoint {

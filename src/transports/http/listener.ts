@@ -87,11 +87,17 @@ export class HttpListener {
     endpoint.handleUpgrade(req, socket, head, httpMeta(req));
   }
 
+  /** New connections are refused from now on; open ones carry on (graceful shutdown). */
+  stopAccepting(): void {
+    if (this.server.listening) this.server.close();
+  }
+
   async close(): Promise<void> {
     const endpoints = [...Object.values(this.routes.http), ...Object.values(this.routes.upgrade ?? {})];
     await Promise.all(endpoints.map((e) => e.closeAll()));
     await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+      if (this.server.listening) this.server.close(() => resolve());
+      else resolve();
       // Open SSE streams and idle keep-alive sockets would hold close() forever.
       for (const socket of this.sockets) socket.destroy();
     });

@@ -25,6 +25,8 @@ export interface StreamableHttpEndpointOptions {
 
 export class StreamableHttpEndpoint implements HttpEndpoint {
   private readonly sessions = new Map<string, StreamableHttpSession>();
+  /** Resumptions under way, so concurrent requests for one session resume it once. */
+  private readonly restoring = new Map<string, Promise<StreamableHttpSession | undefined>>();
 
   constructor(private readonly options: StreamableHttpEndpointOptions) {}
 
@@ -38,9 +40,9 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
         case 'POST':
           return await this.post(req, res, http);
         case 'GET':
-          return this.get(req, res);
+          return await this.get(req, res, http);
         case 'DELETE':
-          return await this.delete(req, res);
+          return await this.delete(req, res, http);
         default:
           res.setHeader('allow', 'GET, POST, DELETE');
           throw new HttpError(405, `Method Not Allowed: ${req.method}`);
@@ -70,29 +72,55 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
     } else if (!header(req, 'mcp-session-id') && this.options.stateless) {
       return this.options.stateless.relay(req, res, body, http);
     } else {
-      session = this.requireSession(req);
+      session = await this.requireSession(req, http);
     }
     session.acceptPost(messages, res, http);
   }
 
-  private get(req: IncomingMessage, res: ServerResponse): void {
+  private async get(req: IncomingMessage, res: ServerResponse, http: HttpMeta): Promise<void> {
     if (!accepts(req, 'text/event-stream')) throw new HttpError(406, 'Not Acceptable: the client must accept text/event-stream');
-    const session = this.requireSession(req);
+    const session = await this.requireSession(req, http);
     const refused = session.openGet(res, header(req, 'last-event-id'));
     if (refused) throw new HttpError(refused.status, refused.message);
   }
 
-  private async delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const session = this.requireSession(req);
+  private async delete(req: IncomingMessage, res: ServerResponse, http: HttpMeta): Promise<void> {
+    const session = await this.requireSession(req, http);
     await session.close({ reason: 'client ended the session (DELETE)' });
     res.writeHead(200).end();
   }
 
-  private requireSession(req: IncomingMessage): StreamableHttpSession {
+  /**
+   * The session a request names: one this process holds, or one the session store still knows
+   * (after a restart, or created by another process sharing the store), re-established here.
+   */
+  private async requireSession(req: IncomingMessage, http: HttpMeta): Promise<StreamableHttpSession> {
     const id = header(req, 'mcp-session-id');
     if (!id) throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required');
     const session = this.sessions.get(id);
-    if (!session || session.isClosed) throw new HttpError(404, 'Session not found', -32001);
+    if (session && !session.isClosed) return session;
+    const restoring = this.restoring.get(id) ?? this.restore(id, http);
+    this.restoring.set(id, restoring);
+    try {
+      const restored = await restoring;
+      if (restored) return restored;
+    } finally {
+      this.restoring.delete(id);
+    }
+    throw new HttpError(404, 'Session not found', -32001);
+  }
+
+  private async restore(id: string, http: HttpMeta): Promise<StreamableHttpSession | undefined> {
+    if (!this.options.opener.restore) return undefined;
+    const session = new StreamableHttpSession(id, this.options.events);
+    session.onended = () => this.sessions.delete(id);
+    try {
+      if (!(await this.options.opener.restore(id, session, 'streamable-http', http))) return undefined;
+    } catch (error) {
+      this.options.logger.warn(`session ${id} could not be resumed: ${(error as Error).message}`);
+      return undefined;
+    }
+    this.sessions.set(id, session);
     return session;
   }
 

@@ -10,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Chalk } from 'chalk';
+import { renderTimeline } from '../tape/timeline.js';
 import { runStdioProxy } from '../proxy/stdio.js';
 import { SdkTransportAdapter } from '../transports/sdk.js';
 import { createLogger } from '../core/log.js';
@@ -96,9 +97,12 @@ export function registerDemo(program: Command): void {
 
       const tape = store.requireTape(name);
       say('');
-      say(color.bold(`Tape "${name}": ${tape.frameCount} frames`));
-      say(`  stored in   ${store.file}`);
-      say(`  see it with mcp-tap tapes show ${name}${flags.store ? ` --store ${flags.store}` : ''}`);
+      for (const line of renderTimeline(tape, store.frames(tape.id), color)) say(line);
+      say('');
+      say(color.bold(`Recorded ${tape.frameCount} frames to tape "${name}" in ${store.file}`));
+      const storeFlag = flags.store ? ` --store ${flags.store}` : '';
+      say(`  again, in full:   mcp-tap tapes show ${name} --full${storeFlag}`);
+      say(`  as a JSON file:   mcp-tap tapes export ${name} -o ${name}.json${storeFlag}`);
     } finally {
       store.close();
     }

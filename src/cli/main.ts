@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerRecord } from './record.js';
 import { registerDemo } from './demo.js';
 import { registerSessions } from './sessions.js';
+import { registerTapes } from './tapes.js';
 import { reportError } from './common.js';
 
 function version(): string {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   registerRecord(program);
   registerDemo(program);
+  registerTapes(program);
   registerSessions(program);
   return program;
 }

@@ -44,7 +44,7 @@ describe('mcp-tap tapes', () => {
     expect(echoCall).toBeGreaterThan(-1);
     expect(echoAnswer).toBeGreaterThan(echoCall);
     expect(lines[0]).toMatch(/→ request\s+initialize #0/);
-    expect(stdout).not.toMatch(/\u001b\[/);
+    expect(stdout.includes(String.fromCharCode(27))).toBe(false);
     const full = await runCli(['tapes', 'show', 'sample', '--store', store, '--full']);
     expect(full.stdout).toContain('"text": "Echo: hello tapes"');
   });

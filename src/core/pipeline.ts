@@ -208,7 +208,7 @@ export class Pipeline {
     const request = link.pending[direction].get(key);
     if (!request) return;
     link.pending[direction].delete(key);
-    this.synthesize(link, direction === 'c2s' ? 's2c' : 'c2s', errorResponse(request.id, ErrorCode.UpstreamClosed, `${reason} (${request.method} not delivered)`), 'synthesized', request, ['undelivered']);
+    this.synthesize(link, opposite(direction), errorResponse(request.id, ErrorCode.UpstreamClosed, `${reason} (${request.method} not delivered)`), 'synthesized', { request, flags: ['undelivered'] });
   }
 
   private block(link: Link, ctx: InterceptContext, verdict: Verdict): void {
@@ -219,27 +219,27 @@ export class Pipeline {
     if (kind === 'request' || (kind === 'invalid' && ctx.direction === 'c2s')) {
       // The sender is owed an answer: a request, or (from a client) a line we could not accept.
       const id = kind === 'request' ? (ctx.summary.id ?? null) : idOf(ctx.message);
-      this.reply(link, ctx.direction, errorResponse(id, code, reason), 'block');
+      this.reply(link, ctx.direction, errorResponse(id, code, reason), 'block', ctx.summary.method);
     } else if ((kind === 'response' || kind === 'error') && ctx.request) {
       // A blocked answer still ends the request: the requester gets an error in its place.
-      this.synthesize(link, ctx.direction, errorResponse(ctx.summary.id ?? null, code, reason), 'block', ctx.request);
+      this.synthesize(link, ctx.direction, errorResponse(ctx.summary.id ?? null, code, reason), 'block', { request: ctx.request });
     }
   }
 
   private mock(link: Link, ctx: InterceptContext, verdict: Verdict): void {
     this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
     if (ctx.summary.kind === 'request') {
-      this.reply(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock');
+      this.reply(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock', ctx.summary.method);
     } else if ((ctx.summary.kind === 'response' || ctx.summary.kind === 'error') && ctx.request) {
-      this.synthesize(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock', ctx.request);
+      this.synthesize(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock', { request: ctx.request });
     } else {
       this.logger.warn(`a mock for a ${ctx.summary.kind} has nothing to answer; the message was dropped`);
     }
   }
 
-  /** Sends a message the proxy made back to whoever sent the message it answers. */
-  private reply(link: Link, senderDirection: Direction, message: JsonObject, action: string): void {
-    this.synthesize(link, opposite(senderDirection), message, action);
+  /** Sends a message the proxy made back to whoever sent the request (of `method`) it answers. */
+  private reply(link: Link, senderDirection: Direction, message: JsonObject, action: string, method?: string): void {
+    this.synthesize(link, opposite(senderDirection), message, action, { method });
   }
 
   /**
@@ -264,7 +264,8 @@ export class Pipeline {
   }
 
   /** Sends a proxy-made message travelling in `direction` and reports it as a frame. */
-  private synthesize(link: Link, direction: Direction, message: JsonObject, action: string, request?: PendingRequest, flags: string[] = []): void {
+  private synthesize(link: Link, direction: Direction, message: JsonObject, action: string, answers: { request?: PendingRequest; method?: string; flags?: string[] } = {}): void {
+    const { request, flags = [] } = answers;
     const text = JSON.stringify(message);
     const summary = summarize(message);
     const target = direction === 'c2s' ? link.upstream : link.downstream;
@@ -281,7 +282,7 @@ export class Pipeline {
       action,
       flags: ['synthesized', ...flags],
       latencyMs: request ? at - request.sentAt : undefined,
-      requestMethod: request?.method,
+      requestMethod: request?.method ?? answers.method,
     });
   }
 
@@ -311,7 +312,7 @@ export class Pipeline {
     link.pending.c2s.clear();
     for (const request of owed) {
       const message = errorResponse(request.id, ErrorCode.UpstreamClosed, `${info.reason} before answering ${request.method}`);
-      this.synthesize(link, 's2c', message, 'synthesized', request, ['upstream-closed']);
+      this.synthesize(link, 's2c', message, 'synthesized', { request, flags: ['upstream-closed'] });
     }
   }
 

@@ -29,6 +29,8 @@ export interface ProxyOptions {
   /** Run after protocol validation, in order. */
   interceptors?: Interceptor[];
   record?: RecordOptions;
+  /** How long a paused message waits for a decision before it continues (default 5 minutes). */
+  pauseTimeoutMs?: number;
 }
 
 export interface Proxy {
@@ -44,7 +46,7 @@ export interface Proxy {
 
 export function createProxy(options: ProxyOptions = {}): Proxy {
   const logger = options.logger ?? createLogger();
-  const pauses = options.pauses ?? new PauseController();
+  const pauses = options.pauses ?? new PauseController(options.pauseTimeoutMs);
   const chain = new InterceptorChain(pauses);
   const sessions = options.sessions ?? new SessionManager();
   chain.register(new McpInterceptor(logger));

@@ -5,6 +5,7 @@ import { registerRecord } from './record.js';
 import { registerDemo } from './demo.js';
 import { registerSessions } from './sessions.js';
 import { registerTapes } from './tapes.js';
+import { registerReplay } from './replay.js';
 import { reportError } from './common.js';
 
 function version(): string {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   registerRecord(program);
   registerDemo(program);
+  registerReplay(program);
   registerTapes(program);
   registerSessions(program);
   return program;

@@ -3,7 +3,7 @@ import { basename, dirname, extname } from 'node:path';
 import type { Command } from 'commander';
 import { runStdioProxy } from '../proxy/stdio.js';
 import { startHttpProxy } from '../proxy/http.js';
-import { guessUpstreamKind, type UpstreamSpec } from '../proxy/upstream.js';
+import { guessUpstreamKind, type LiveUpstreamSpec, type UpstreamSpec } from '../proxy/upstream.js';
 import { parseListen } from '../transports/http/listener.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import type { Logger } from '../core/log.js';
@@ -130,11 +130,11 @@ export function registerRecord(program: Command): void {
   });
 }
 
-function upstreamFrom(argv: string[], flags: RecordFlags): UpstreamSpec {
+export function upstreamFrom(argv: string[], flags: { url?: string; transport?: string; header: string[]; maxMessageSize: string }): LiveUpstreamSpec {
   const [serverCommand, ...serverArgs] = argv;
   if (flags.url) {
     if (serverCommand) throw new UsageError('give either --url or a server command after --, not both');
-    let kind: UpstreamSpec['kind'];
+    let kind: string;
     try {
       kind = flags.transport ?? guessUpstreamKind(flags.url);
     } catch {

@@ -1,14 +1,38 @@
-/** `mcp-tap tapes list | show | export | import | rm`. */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+/** `mcp-tap tapes list | show | export | import | rm`: look after the tapes in a store. */
+import { closeSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { exportTape, importTape } from '../tape/export.js';
+import { exportTape, importTape, validateTapeDocument } from '../tape/export.js';
+import { TapeError } from '../tape/errors.js';
 import { renderTimeline } from '../tape/timeline.js';
+import type { TapeInfo } from '../tape/types.js';
 import { openStore, storeOption, UsageError } from './common.js';
+import type { TapeStore } from '../tape/store.js';
 
-/** Colour only for a terminal, and never when NO_COLOR is set. */
+/** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
 export function colorFor(stream: NodeJS.WriteStream): ChalkInstance {
   return new Chalk(stream.isTTY && !process.env.NO_COLOR ? {} : { level: 0 });
+}
+
+/**
+ * A tape as `list --json` and `show --json` print it: every field always present (null when the
+ * tape has no value), so scripts can rely on the shape.
+ */
+export function tapeSummary(t: TapeInfo) {
+  return {
+    name: t.name,
+    createdAt: t.createdAt,
+    endedAt: t.endedAt ?? null,
+    upstream: t.upstream ?? null,
+    transport: String(t.transport),
+    clientInfo: t.clientInfo ?? null,
+    serverInfo: t.serverInfo ?? null,
+    protocolVersion: t.protocolVersion ?? null,
+    labels: t.labels,
+    redactions: t.redactions,
+    frameCount: t.frameCount,
+    sessionCount: t.sessionCount,
+  };
 }
 
 function peer(info: unknown): string {
@@ -16,111 +40,167 @@ function peer(info: unknown): string {
   return i?.name ? `${i.name} ${i.version ?? ''}`.trim() : '-';
 }
 
+function upstreamText(t: TapeInfo): string {
+  return t.upstream?.url ?? t.upstream?.command?.join(' ') ?? '-';
+}
+
+/** Runs `work` on a store and always closes it. */
+function withStore<T>(flag: string | undefined, options: { create?: boolean; readonly?: boolean }, work: (store: TapeStore) => T): T {
+  const store = openStore(flag, options);
+  try {
+    return work(store);
+  } finally {
+    store.close();
+  }
+}
+
+const READ_ONLY = { create: false, readonly: true };
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}\n`).join('')}`;
+}
+
+/** Writes a file readable only by its owner, even when it already existed with a wider mode. */
+function writePrivateFile(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'w', 0o600);
+  } catch (error) {
+    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 1);
+  }
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readDocument(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? (error as Error).message}`, 1);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`, 1);
+  }
+}
+
 export function registerTapes(program: Command): void {
   const tapes = program
     .command('tapes')
     .summary('list, show, export, import and remove tapes')
-    .addHelpText('after', '\nExamples:\n  mcp-tap tapes list\n  mcp-tap tapes show server-everything\n  mcp-tap tapes export server-everything -o everything.json\n');
+    .description('Look after the tapes in a store (--store FILE, env MCP_TAP_STORE, default ./tapes/tapes.db).')
+    .addHelpText(
+      'after',
+      examples(
+        'mcp-tap tapes list',
+        'mcp-tap tapes show server-everything',
+        'mcp-tap tapes export server-everything -o everything.json',
+        'mcp-tap tapes import everything.json --name everything-copy',
+        'mcp-tap tapes rm everything-copy',
+      ),
+    );
 
   tapes
     .command('list')
-    .description('One line per tape: name, when it was recorded, frames, sessions, server and upstream.')
+    .description('One line per tape: name, when it was recorded, frames, sessions, server name and version, upstream.')
     .addOption(storeOption())
-    .option('--json', 'print a JSON array')
-    .action((flags: { store?: string; json?: boolean }) => {
-      const store = openStore(flags.store, { create: false, readonly: true });
-      try {
+    .option('--json', 'print a JSON array, one object per tape with the same fields always present')
+    .addHelpText('after', examples('mcp-tap tapes list', 'mcp-tap tapes list --store ~/tapes.db --json'))
+    .action((flags: { store?: string; json?: boolean }) =>
+      withStore(flags.store, READ_ONLY, (store) => {
         const list = store.listTapes();
-        if (flags.json) return console.log(JSON.stringify(list.map(({ id: _id, ...rest }) => rest), null, 2));
-        if (list.length === 0) return console.log(`no tapes in ${store.file} yet; record one with: mcp-tap record -- <server command>`);
+        if (flags.json) return console.log(JSON.stringify(list.map(tapeSummary), null, 2));
+        if (list.length === 0) return console.log(`no tapes in ${store.file} yet; record one with: mcp-tap record --store ${store.file} -- <server command>`);
         const color = colorFor(process.stdout);
         const width = Math.max(...list.map((t) => t.name.length));
         for (const t of list) {
-          const upstream = t.upstream?.url ?? t.upstream?.command?.join(' ') ?? '-';
-          console.log(
-            `${color.bold(t.name.padEnd(width))}  ${color.dim(t.createdAt.replace('T', ' ').slice(0, 19))}  ${String(t.frameCount).padStart(6)} frames  ${String(t.sessionCount).padStart(3)} session(s)  ${peer(t.serverInfo)}  ${color.dim(upstream)}`,
-          );
+          const created = t.createdAt.replace('T', ' ').slice(0, 19);
+          const counts = `${String(t.frameCount).padStart(6)} frames  ${String(t.sessionCount).padStart(3)} session(s)`;
+          console.log(`${color.bold(t.name.padEnd(width))}  ${color.dim(created)}  ${counts}  ${peer(t.serverInfo)}  ${color.dim(upstreamText(t))}`);
         }
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 
   tapes
     .command('show')
-    .description('The tape as a timeline: time, direction (→ client to server, ← server to client), kind, method, id, latency, action, flags.')
+    .description(
+      'The tape as a timeline, one line per frame: time since the start, direction (→ client to server, ← server to client), ' +
+        'kind, method (and tool), JSON-RPC id, latency of responses, the action when not "continue", flags, and the message of errors.',
+    )
     .argument('<name>', 'the tape')
     .addOption(storeOption())
-    .option('--full', 'print every message in full under its line')
-    .option('--json', 'print the tape and its frames as JSON (messages parsed)')
-    .action((name: string, flags: { store?: string; full?: boolean; json?: boolean }) => {
-      const store = openStore(flags.store, { create: false, readonly: true });
-      try {
-        if (flags.json) return console.log(JSON.stringify(exportTape(store, name), null, 2));
+    .option('--full', 'print every message in full (pretty JSON) under its line')
+    .option('--json', 'print the tape (with frame and session counts), its sessions and its frames as JSON, messages parsed')
+    .addHelpText('after', examples('mcp-tap tapes show server-everything', 'mcp-tap tapes show server-everything --full | less -R', 'mcp-tap tapes show server-everything --json | jq \'.frames[] | select(.kind == "error")\''))
+    .action((name: string, flags: { store?: string; full?: boolean; json?: boolean }) =>
+      withStore(flags.store, READ_ONLY, (store) => {
         const tape = store.requireTape(name);
+        if (flags.json) {
+          const document = exportTape(store, name);
+          return console.log(JSON.stringify({ ...document, tape: { ...document.tape, frameCount: tape.frameCount, sessionCount: tape.sessionCount } }, null, 2));
+        }
         for (const line of renderTimeline(tape, store.frames(tape.id), colorFor(process.stdout), { full: flags.full })) console.log(line);
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 
   tapes
     .command('export')
-    .description('Writes the tape as a JSON document (see docs/tape-format.md), to stdout or to a file.')
+    .description('Writes the tape as a JSON document (docs/tape-format.md) to stdout, or to a file created readable only by you.')
     .argument('<name>', 'the tape')
-    .option('-o, --output <file>', 'write to this file (created readable only by you) instead of stdout')
+    .option('-o, --output <file>', 'write to this file (mode 0600; replaced if it exists) instead of stdout')
     .addOption(storeOption())
+    .addHelpText('after', examples('mcp-tap tapes export server-everything > everything.json', 'mcp-tap tapes export server-everything -o everything.json'))
     .action((name: string, flags: { store?: string; output?: string }) => {
-      const store = openStore(flags.store, { create: false, readonly: true });
-      try {
-        const text = `${JSON.stringify(exportTape(store, name), null, 2)}\n`;
-        if (!flags.output) return void process.stdout.write(text);
-        writeFileSync(flags.output, text, { mode: 0o600 });
-        chmodSync(flags.output, 0o600);
-        console.error(`mcp-tap: exported "${name}" to ${flags.output}`);
-      } finally {
-        store.close();
-      }
+      const document = withStore(flags.store, READ_ONLY, (store) => exportTape(store, name));
+      const text = `${JSON.stringify(document, null, 2)}\n`;
+      if (!flags.output) return void process.stdout.write(text);
+      writePrivateFile(flags.output, text);
+      console.error(`mcp-tap: exported "${name}" (${document.frames.length} frames) to ${flags.output}`);
     });
 
   tapes
     .command('import')
-    .description('Reads a tape document (as written by export) into the store. Prints the new tape name on stderr.')
+    .description(
+      'Reads a tape document (as written by export) into the store, all of it or nothing. ' +
+        'Prints the new tape\'s name on stderr; stdout stays empty. Creates the store if it does not exist.',
+    )
     .argument('<file>', 'the JSON document')
-    .option('--name <name>', 'import under this name instead of the one in the file')
+    .option('--name <name>', 'import under this name instead of the one in the document')
     .addOption(storeOption())
+    .addHelpText('after', examples('mcp-tap tapes import tapes/everything-sample.json', 'mcp-tap tapes import everything.json --name everything-2 --store ~/tapes.db'))
     .action((file: string, flags: { store?: string; name?: string }) => {
-      let document: unknown;
+      let document;
       try {
-        document = JSON.parse(readFileSync(file, 'utf8'));
+        // Checked before the store is opened, so a bad document never creates or touches a store.
+        document = validateTapeDocument(readDocument(file));
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `${file} is not JSON: ${(error as Error).message}`, 1);
+        if (error instanceof TapeError) throw new TapeError(`${file}: ${error.message}`);
+        throw error;
       }
-      const store = openStore(flags.store);
-      try {
-        const tape = importTape(store, document, { name: flags.name });
-        console.error(`mcp-tap: imported "${tape.name}" (${tape.frameCount} frames) into ${store.file}`);
-      } finally {
-        store.close();
-      }
+      const [tape, into] = withStore(flags.store, {}, (store) => [importTape(store, document, { name: flags.name }), store.file] as const);
+      console.error(`mcp-tap: imported "${tape.name}" (${tape.frameCount} frames, ${tape.sessionCount} session(s)) into ${into}`);
     });
 
   tapes
     .command('rm')
-    .description('Removes tapes and all their frames.')
+    .description('Removes tapes and all their frames. Nothing is removed when any name is unknown.')
     .argument('<names...>', 'the tapes')
     .addOption(storeOption())
-    .action((names: string[], flags: { store?: string }) => {
-      const store = openStore(flags.store, { create: false });
-      try {
-        for (const name of names) store.requireTape(name);
-        for (const name of names) {
-          store.deleteTape(name);
-          console.error(`mcp-tap: removed "${name}"`);
-        }
-      } finally {
-        store.close();
-      }
-    });
+    .addHelpText('after', examples('mcp-tap tapes rm server-everything', 'mcp-tap tapes rm old-1 old-2 --store ~/tapes.db'))
+    .action((names: string[], flags: { store?: string }) =>
+      withStore(flags.store, { create: false }, (store) => {
+        store.transaction(() => {
+          for (const name of names) store.requireTape(name);
+          for (const name of names) store.deleteTape(name);
+        });
+        for (const name of names) console.error(`mcp-tap: removed "${name}"`);
+      }),
+    );
 }

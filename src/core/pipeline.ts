@@ -20,6 +20,7 @@ import {
   type MessageSummary,
 } from './jsonrpc.js';
 import type { Logger } from './log.js';
+import { frameEventFor } from './frame-event.js';
 import { silentLogger } from './log.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Session } from '../session/session.js';
@@ -247,20 +248,8 @@ export class Pipeline {
    * exchange), so observers such as the recorder see it like any other.
    */
   report(frame: { sessionId: string; transport: TransportKind; direction: Direction; text: string; latencyMs?: number; requestMethod?: string }): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(frame.text);
-    } catch {
-      message = undefined;
-    }
-    this.chain.notify({
-      ...frame,
-      at: performance.now(),
-      message,
-      summary: message === undefined ? { kind: 'invalid', hasId: false } : summarize(message),
-      action: 'continue',
-      flags: ['stateless'],
-    });
+    const { latencyMs, requestMethod, ...where } = frame;
+    this.chain.notify(frameEventFor(where, { flags: ['stateless'], latencyMs, requestMethod }));
   }
 
   /** Sends a proxy-made message travelling in `direction` and reports it as a frame. */

@@ -14,7 +14,7 @@ import type { Transport } from '../transports/transport.js';
 import type { Link } from '../core/pipeline.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
 import { createUpstream, describeUpstream, type UpstreamSpec } from './upstream.js';
-import { reinitialize } from './handshake.js';
+import { reinitialize } from '../transports/handshake.js';
 import type { Session } from '../session/session.js';
 
 export interface HttpProxyOptions extends ProxyOptions {

@@ -8,11 +8,16 @@ import { ChildProcessTransport } from '../transports/stdio.js';
 import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.js';
 import type { Transport } from '../transports/transport.js';
 
-export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws';
+export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws' | 'replay';
 
 export type UpstreamSpec =
   | { kind: 'stdio'; command: string; args: string[]; stderr?: 'inherit' | 'ignore'; maxMessageBytes?: number }
-  | { kind: 'streamable' | 'sse' | 'ws'; url: string; headers?: Record<string, string> };
+  | { kind: 'streamable' | 'sse' | 'ws'; url: string; headers?: Record<string, string> }
+  /** A tape standing in for the server: each session gets its own ReplayTransport. */
+  | { kind: 'replay'; tape: string; create: () => Transport };
+
+/** A real server, as opposed to a tape. */
+export type LiveUpstreamSpec = Exclude<UpstreamSpec, { kind: 'replay' }>;
 
 export interface UpstreamContext {
   logger: Logger;
@@ -29,7 +34,9 @@ export function guessUpstreamKind(url: string): Exclude<UpstreamKind, 'stdio'> {
 }
 
 export function describeUpstream(spec: UpstreamSpec): string {
-  return spec.kind === 'stdio' ? [spec.command, ...spec.args].join(' ') : spec.url;
+  if (spec.kind === 'stdio') return [spec.command, ...spec.args].join(' ');
+  if (spec.kind === 'replay') return `tape ${spec.tape}`;
+  return spec.url;
 }
 
 /** How each kind of upstream is reached: one entry per transport. */
@@ -38,8 +45,12 @@ const factories: Partial<Record<UpstreamKind, (spec: UpstreamSpec, ctx: Upstream
     if (spec.kind !== 'stdio') throw new Error('not a stdio upstream');
     return new ChildProcessTransport({ command: spec.command, args: spec.args, stderr: spec.stderr, maxMessageBytes: spec.maxMessageBytes });
   },
+  replay: (spec) => {
+    if (spec.kind !== 'replay') throw new Error('not a replay upstream');
+    return spec.create();
+  },
   streamable: (spec, ctx) => {
-    if (spec.kind === 'stdio') throw new Error('not an HTTP upstream');
+    if (spec.kind !== 'streamable') throw new Error('not a Streamable HTTP upstream');
     return new StreamableHttpUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, logger: ctx.logger });
   },
 };

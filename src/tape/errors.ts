@@ -8,6 +8,8 @@ export class TapeError extends Error {
 }
 
 export function explainStoreError(file: string, error: unknown): TapeError {
+  // Already worded for the user (and its text may contain a tape name such as "locked-1").
+  if (error instanceof TapeError) return error;
   const code = (error as { code?: string }).code ?? '';
   const detail = (error as Error).message ?? String(error);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || /not a database|malformed/i.test(detail)) {
@@ -22,6 +24,5 @@ export function explainStoreError(file: string, error: unknown): TapeError {
   if (code === 'SQLITE_READONLY' || /readonly/i.test(detail)) {
     return new TapeError(`${file} is read-only`);
   }
-  if (error instanceof TapeError) return error;
   return new TapeError(`${file}: ${detail}`);
 }

@@ -4,12 +4,27 @@
  * writes the whole tape in one transaction.
  */
 import { TapeError } from './errors.js';
-import type { TapeStore } from './store.js';
-import type { TapeFrame, TapeInfo } from './types.js';
-import { isObject, type JsonValue } from '../core/jsonrpc.js';
+import { validateTapeName, type TapeStore } from './store.js';
+import type { TapeInfo, TapeUpstream } from './types.js';
+import { isObject, type Direction, type JsonRpcId, type JsonValue, type MessageKind } from '../core/jsonrpc.js';
 
 export const TAPE_FORMAT = 'mcp-tap/tape';
 export const TAPE_FORMAT_VERSION = 1;
+
+const KINDS: readonly MessageKind[] = ['request', 'notification', 'response', 'error', 'batch', 'invalid'];
+
+export interface TapeDocumentTape {
+  name: string;
+  createdAt: string;
+  endedAt?: string;
+  upstream?: TapeUpstream;
+  transport: string;
+  clientInfo?: JsonValue;
+  serverInfo?: JsonValue;
+  protocolVersion?: string;
+  labels: Record<string, string>;
+  redactions: string[];
+}
 
 export interface TapeDocumentSession {
   key: string;
@@ -25,16 +40,19 @@ export interface TapeDocumentSession {
 
 export interface TapeDocumentFrame {
   seq: number;
+  /** The `key` of a session in the document's `sessions`. */
   session: string;
   tMs: number;
-  direction: 'c2s' | 's2c';
-  kind: TapeFrame['kind'];
+  direction: Direction;
+  kind: MessageKind;
   method?: string;
-  id?: JsonValue;
-  /** The message as parsed JSON; a frame that was not JSON keeps its text in `text`. */
+  id?: JsonRpcId;
+  /** The message as parsed JSON; a frame that was not JSON keeps its text in `text` instead. */
   message?: JsonValue;
   text?: string;
-  original?: JsonValue | string;
+  /** The message as received, when an interceptor changed it; `originalText` when it was not JSON. */
+  original?: JsonValue;
+  originalText?: string;
   action: string;
   latencyMs?: number;
   flags?: string[];
@@ -44,30 +62,22 @@ export interface TapeDocumentFrame {
 
 export interface TapeDocument {
   format: typeof TAPE_FORMAT;
-  version: number;
-  tape: {
-    name: string;
-    createdAt: string;
-    endedAt?: string;
-    upstream?: TapeInfo['upstream'];
-    transport: string;
-    clientInfo?: JsonValue;
-    serverInfo?: JsonValue;
-    protocolVersion?: string;
-    labels: Record<string, string>;
-    redactions: string[];
-  };
+  version: typeof TAPE_FORMAT_VERSION;
+  tape: TapeDocumentTape;
   sessions: TapeDocumentSession[];
   frames: TapeDocumentFrame[];
 }
 
+/** Drops undefined fields, so a document carries only what a tape has. */
 const clean = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
-function parsedOrText(text: string): { message?: JsonValue; text?: string } {
+/** A stored message as a document field: parsed JSON under `json`, text that is not JSON under `text`. */
+function asDocumentValue(stored: string | undefined, json: string, text: string): Record<string, JsonValue> {
+  if (stored === undefined) return {};
   try {
-    return { message: JSON.parse(text) as JsonValue };
+    return { [json]: JSON.parse(stored) as JsonValue };
   } catch {
-    return { text };
+    return { [text]: stored };
   }
 }
 
@@ -99,75 +109,143 @@ export function exportTape(store: TapeStore, name: string): TapeDocument {
         direction: f.direction,
         kind: f.kind,
         method: f.method,
-        id: f.id === undefined ? undefined : (JSON.parse(f.id) as JsonValue),
-        ...parsedOrText(f.message),
-        original: f.original === undefined ? undefined : (parsedOrText(f.original).message ?? f.original),
+        id: f.id === undefined ? undefined : (JSON.parse(f.id) as JsonRpcId),
+        ...asDocumentValue(f.message, 'message', 'text'),
+        ...asDocumentValue(f.original, 'original', 'originalText'),
         action: f.action,
         latencyMs: f.latencyMs,
         flags: f.flags.length > 0 ? f.flags : undefined,
         note: f.note,
         redacted: f.redacted.length > 0 ? f.redacted : undefined,
-      }),
+      }) as TapeDocumentFrame,
     ),
   };
 }
+
+/* ---------- validation ---------- */
 
 function fail(path: string, problem: string): never {
   throw new TapeError(`invalid tape document: ${path} ${problem}`);
 }
 
-function need(value: unknown, path: string, type: 'string' | 'number' | 'object' | 'array'): void {
-  const ok = type === 'array' ? Array.isArray(value) : type === 'object' ? isObject(value) : typeof value === type;
-  if (!ok) fail(path, `must be ${type === 'array' || type === 'object' ? `an ${type}` : `a ${type}`}`);
+type Fields = Record<string, unknown>;
+
+function object(value: unknown, path: string): Fields {
+  if (!isObject(value)) fail(path, 'must be an object');
+  return value;
+}
+
+function array(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) fail(path, 'must be an array');
+  return value;
+}
+
+function string(value: unknown, path: string, optional = false): void {
+  if (optional && value === undefined) return;
+  if (typeof value !== 'string' || value === '') fail(path, optional ? 'must be a non-empty string when present' : 'must be a non-empty string');
+}
+
+function timestamp(value: unknown, path: string, optional = false): void {
+  string(value, path, optional);
+  if (value !== undefined && Number.isNaN(Date.parse(value as string))) fail(path, `must be an ISO 8601 time, e.g. "2026-01-31T12:00:00.000Z" (got "${String(value)}")`);
+}
+
+function number(value: unknown, path: string, optional = false): void {
+  if (optional && value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(path, 'must be a number, zero or more');
+}
+
+function strings(value: unknown, path: string): void {
+  if (value === undefined) return;
+  array(value, path).forEach((item, i) => {
+    if (typeof item !== 'string') fail(`${path}[${i}]`, 'must be a string');
+  });
+}
+
+function upstream(value: unknown, path: string): void {
+  if (value === undefined) return;
+  const u = object(value, path);
+  if (u.command === undefined && u.url === undefined) fail(path, 'needs "command" (an array of strings) or "url"');
+  strings(u.command, `${path}.command`);
+  string(u.url, `${path}.url`, true);
+}
+
+function validateTape(value: unknown): void {
+  const tape = object(value, 'tape');
+  string(tape.name, 'tape.name');
+  timestamp(tape.createdAt, 'tape.createdAt');
+  timestamp(tape.endedAt, 'tape.endedAt', true);
+  upstream(tape.upstream, 'tape.upstream');
+  string(tape.transport, 'tape.transport');
+  string(tape.protocolVersion, 'tape.protocolVersion', true);
+  if (tape.labels !== undefined) {
+    for (const [key, label] of Object.entries(object(tape.labels, 'tape.labels'))) {
+      if (typeof label !== 'string') fail(`tape.labels.${key}`, 'must be a string');
+    }
+  }
+  strings(tape.redactions, 'tape.redactions');
+}
+
+function validateSessions(value: unknown): Set<string> {
+  const keys = new Set<string>();
+  array(value, 'sessions').forEach((item, i) => {
+    const at = `sessions[${i}]`;
+    const session = object(item, at);
+    string(session.key, `${at}.key`);
+    if (keys.has(session.key as string)) fail(`${at}.key`, `repeats "${String(session.key)}"; session keys must be unique`);
+    keys.add(session.key as string);
+    string(session.transport, `${at}.transport`);
+    timestamp(session.startedAt, `${at}.startedAt`);
+    timestamp(session.endedAt, `${at}.endedAt`, true);
+    string(session.protocolVersion, `${at}.protocolVersion`, true);
+  });
+  return keys;
+}
+
+function validateFrame(item: unknown, at: string, sessionKeys: Set<string>, previousSeq: number): number {
+  const frame = object(item, at);
+  if (!Number.isInteger(frame.seq) || (frame.seq as number) < 1) fail(`${at}.seq`, 'must be a whole number, 1 or more');
+  if ((frame.seq as number) <= previousSeq) fail(`${at}.seq`, `must be greater than the frame before (${previousSeq})`);
+  string(frame.session, `${at}.session`);
+  if (!sessionKeys.has(frame.session as string)) fail(`${at}.session`, `names no session in "sessions" ("${String(frame.session)}")`);
+  number(frame.tMs, `${at}.tMs`);
+  if (frame.direction !== 'c2s' && frame.direction !== 's2c') fail(`${at}.direction`, 'must be "c2s" or "s2c"');
+  if (!KINDS.includes(frame.kind as MessageKind)) fail(`${at}.kind`, `must be one of ${KINDS.join(', ')}`);
+  string(frame.method, `${at}.method`, true);
+  if (frame.id !== undefined && frame.id !== null && typeof frame.id !== 'string' && typeof frame.id !== 'number') fail(`${at}.id`, 'must be a string, a number or null');
+  if ((frame.message === undefined) === (frame.text === undefined)) fail(at, 'needs exactly one of "message" (the message as JSON) and "text" (a message that was not JSON)');
+  if (frame.text !== undefined && typeof frame.text !== 'string') fail(`${at}.text`, 'must be a string');
+  if (frame.original !== undefined && frame.originalText !== undefined) fail(at, 'has both "original" and "originalText"; keep one');
+  if (frame.originalText !== undefined && typeof frame.originalText !== 'string') fail(`${at}.originalText`, 'must be a string');
+  string(frame.action, `${at}.action`);
+  number(frame.latencyMs, `${at}.latencyMs`, true);
+  strings(frame.flags, `${at}.flags`);
+  if (frame.note !== undefined && typeof frame.note !== 'string') fail(`${at}.note`, 'must be a string');
+  strings(frame.redacted, `${at}.redacted`);
+  return frame.seq as number;
 }
 
 /** Checks a parsed document field by field; the error names the first field that is wrong. */
-export function validateTapeDocument(doc: unknown): TapeDocument {
-  need(doc, '(document)', 'object');
-  const d = doc as Record<string, unknown>;
-  if (d.format !== TAPE_FORMAT) fail('format', `must be "${TAPE_FORMAT}"`);
-  if (d.version !== TAPE_FORMAT_VERSION) fail('version', `must be ${TAPE_FORMAT_VERSION} (this mcp-tap reads version ${TAPE_FORMAT_VERSION})`);
-  need(d.tape, 'tape', 'object');
-  const tape = d.tape as Record<string, unknown>;
-  need(tape.name, 'tape.name', 'string');
-  need(tape.createdAt, 'tape.createdAt', 'string');
-  need(tape.transport, 'tape.transport', 'string');
-  if (tape.labels !== undefined) need(tape.labels, 'tape.labels', 'object');
-  if (tape.redactions !== undefined) need(tape.redactions, 'tape.redactions', 'array');
-  need(d.sessions, 'sessions', 'array');
-  const keys = new Set<string>();
-  (d.sessions as unknown[]).forEach((s, i) => {
-    need(s, `sessions[${i}]`, 'object');
-    const session = s as Record<string, unknown>;
-    need(session.key, `sessions[${i}].key`, 'string');
-    need(session.transport, `sessions[${i}].transport`, 'string');
-    need(session.startedAt, `sessions[${i}].startedAt`, 'string');
-    keys.add(session.key as string);
-  });
-  need(d.frames, 'frames', 'array');
-  let lastSeq = 0;
-  (d.frames as unknown[]).forEach((f, i) => {
-    const at = `frames[${i}]`;
-    need(f, at, 'object');
-    const frame = f as Record<string, unknown>;
-    need(frame.seq, `${at}.seq`, 'number');
-    if ((frame.seq as number) <= lastSeq) fail(`${at}.seq`, 'must increase from frame to frame');
-    lastSeq = frame.seq as number;
-    need(frame.session, `${at}.session`, 'string');
-    if (!keys.has(frame.session as string)) fail(`${at}.session`, `names no session in "sessions" ("${String(frame.session)}")`);
-    need(frame.tMs, `${at}.tMs`, 'number');
-    if (frame.direction !== 'c2s' && frame.direction !== 's2c') fail(`${at}.direction`, 'must be "c2s" or "s2c"');
-    need(frame.kind, `${at}.kind`, 'string');
-    need(frame.action, `${at}.action`, 'string');
-    if (frame.message === undefined && typeof frame.text !== 'string') fail(`${at}`, 'needs "message" (JSON) or "text"');
-  });
-  return doc as TapeDocument;
+export function validateTapeDocument(value: unknown): TapeDocument {
+  const doc = object(value, '(the document)');
+  if (doc.format !== TAPE_FORMAT) fail('format', `must be "${TAPE_FORMAT}"${doc.format === undefined ? ' (is this an mcp-tap export?)' : ''}`);
+  if (doc.version !== TAPE_FORMAT_VERSION) fail('version', `must be ${TAPE_FORMAT_VERSION}: this mcp-tap reads version ${TAPE_FORMAT_VERSION} (got ${JSON.stringify(doc.version) ?? 'nothing'})`);
+  validateTape(doc.tape);
+  const sessionKeys = validateSessions(doc.sessions);
+  let seq = 0;
+  array(doc.frames, 'frames').forEach((frame, i) => (seq = validateFrame(frame, `frames[${i}]`, sessionKeys, seq)));
+  return doc as unknown as TapeDocument;
 }
 
+/* ---------- import ---------- */
+
+/** Reads a document into the store as a new tape, in one transaction: all of it or nothing. */
 export function importTape(store: TapeStore, document: unknown, options: { name?: string } = {}): TapeInfo {
   const doc = validateTapeDocument(document);
-  const name = options.name ?? doc.tape.name;
-  if (store.getTape(name)) throw new TapeError(`a tape named "${name}" already exists in ${store.file}; import it under another name with --name`);
+  const name = validateTapeName(options.name ?? doc.tape.name);
+  if (store.getTape(name)) {
+    throw new TapeError(`a tape named "${name}" already exists in ${store.file}; import it under another name with --name NAME`);
+  }
   return store.transaction(() => {
     const info = store.createTape({
       name,
@@ -182,27 +260,25 @@ export function importTape(store: TapeStore, document: unknown, options: { name?
       const id = store.sessionRow(info.id, session.key, session.transport, session.startedAt);
       store.updateSession(id, session);
     }
-    // Frames are renumbered from 1: the store's sequence has no gaps, a document's may.
+    // Renumbered from 1: the store's sequence has no gaps, a hand-edited document's may.
     store.appendFrames(
       info.id,
       doc.tape.transport,
-      doc.frames.map((f) => {
-        return {
-          sessionKey: f.session,
-          tMs: f.tMs,
-          direction: f.direction,
-          kind: f.kind,
-          method: f.method,
-          id: f.id === undefined ? undefined : JSON.stringify(f.id),
-          message: f.text ?? JSON.stringify(f.message),
-          original: f.original === undefined ? undefined : typeof f.original === 'string' ? f.original : JSON.stringify(f.original),
-          action: f.action,
-          latencyMs: f.latencyMs,
-          flags: f.flags ?? [],
-          note: f.note,
-          redacted: f.redacted ?? [],
-        };
-      }),
+      doc.frames.map((f) => ({
+        sessionKey: f.session,
+        tMs: f.tMs,
+        direction: f.direction,
+        kind: f.kind,
+        method: f.method,
+        id: f.id === undefined ? undefined : JSON.stringify(f.id),
+        message: f.text ?? JSON.stringify(f.message),
+        original: f.originalText ?? (f.original === undefined ? undefined : JSON.stringify(f.original)),
+        action: f.action,
+        latencyMs: f.latencyMs,
+        flags: f.flags ?? [],
+        note: f.note,
+        redacted: f.redacted ?? [],
+      })),
       1,
     );
     return store.requireTape(name);

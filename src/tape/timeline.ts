@@ -48,6 +48,12 @@ function parse(text: string): unknown {
   }
 }
 
+/** The start of a message that is not JSON-RPC (a server's stray output), quoted so control characters show. */
+function preview(text: string, max = 60): string {
+  const quoted = JSON.stringify(text);
+  return quoted.length > max ? `${quoted.slice(0, max - 4)}..."` : quoted;
+}
+
 /** `answeredTool`: for a response, the tool its request called (responses do not name it). */
 export function timelineLine(frame: TapeFrame, color: ChalkInstance, sessionTag?: string, answeredTool?: string): string {
   const message = parse(frame.message);
@@ -62,6 +68,8 @@ export function timelineLine(frame: TapeFrame, color: ChalkInstance, sessionTag?
   if (frame.action !== 'continue') parts.push(color.blue(`[${frame.action}]`));
   if (frame.flags.length > 0) parts.push(color.red(`{${frame.flags.join(', ')}}`));
   if (frame.kind === 'error' && isObject(message) && isObject(message.error)) parts.push(color.red(String(message.error.message)));
+  if (frame.kind === 'invalid') parts.push(color.dim(preview(frame.message)));
+  if (frame.note) parts.push(color.dim(`— ${frame.note}`));
   if (sessionTag) parts.push(color.dim(`(${sessionTag})`));
   return parts.join(' ');
 }
@@ -89,7 +97,6 @@ export function renderTimeline(tape: TapeInfo, frames: TapeFrame[], color: Chalk
       }
       lines.push(...pretty.split('\n').map((l) => color.dim(`      ${l}`)));
       if (frame.original !== undefined) lines.push(color.dim(`      original: ${frame.original}`));
-      if (frame.note) lines.push(color.dim(`      note: ${frame.note}`));
     }
   }
   return lines;

@@ -1,0 +1,103 @@
+/** `mcp-tap replay TAPE`: a tape stands in for the server. */
+import type { Command } from 'commander';
+import { runStdioProxy } from '../proxy/stdio.js';
+import { startHttpProxy } from '../proxy/http.js';
+import { createUpstream } from '../proxy/upstream.js';
+import { formatSummary, replayUpstream } from '../proxy/replay.js';
+import { parseListen } from '../transports/http/listener.js';
+import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
+import { upstreamFrom } from './record.js';
+
+interface ReplayFlags extends VerbosityOptions {
+  store?: string;
+  ignore: string[];
+  reuse?: boolean;
+  speed?: string;
+  strict?: boolean;
+  onMiss: string;
+  url?: string;
+  transport?: string;
+  header: string[];
+  listen?: string;
+}
+
+export function registerReplay(program: Command): void {
+  const command = program
+    .command('replay')
+    .summary('stand in for a recorded server, answering from a tape')
+    .description(
+      'Serves a client from a tape: initialize gets the recorded server\'s answer, every later request the recorded answer to the same request ' +
+        '(method and params; key order, ids and _meta never matter), in recorded order when a request repeats. The server\'s notifications and ' +
+        'requests come back where they happened. On stdio by default; --listen serves HTTP, SSE and WebSocket clients. ' +
+        'At exit a summary goes to stderr.',
+    )
+    .argument('<tape>', 'the tape to replay')
+    .argument('[command...]', 'with --on-miss passthrough: the real server for requests the tape lacks, after --')
+    .addOption(storeOption())
+    .option('--ignore <path>', 'a path into params left out of matching, e.g. arguments.timestamp (repeatable)', collect, [])
+    .option('--reuse', 'once the recorded answers to a request are used up, serve the last one again')
+    .option('--speed <n>', 'keep recorded timing: 1 is the recorded pace, 2 twice as fast (default: as fast as possible)')
+    .option('--strict', 'exit 1 if a request missed, a recorded request went unused, or the client answered the server differently')
+    .option('--on-miss <what>', 'error (a JSON-RPC error naming the nearest recorded request) or passthrough (to the real server given after --, or --url; its answers are added to the tape)', 'error')
+    .option('--url <url>', 'with --on-miss passthrough: the real server over HTTP, SSE or WebSocket')
+    .option('--transport <kind>', 'for --url: streamable, sse or ws')
+    .option('--header <name:value>', 'for --url: a header to send (repeatable)', collect, [])
+    .option('--listen <host:port>', 'serve clients over HTTP (/mcp, /sse, /ws) instead of stdio')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  mcp-tap replay server-everything\n' +
+        '  mcp-tap replay server-everything --strict --ignore arguments.requestId\n' +
+        '  mcp-tap replay server-everything --on-miss passthrough -- npx -y @modelcontextprotocol/server-everything\n' +
+        '  mcp-tap replay server-everything --listen 8808 --speed 1\n',
+    );
+  addVerbosity(command).action(async (tapeName: string, argv: string[], flags: ReplayFlags) => {
+    const logger = loggerFor(flags);
+    if (flags.onMiss !== 'error' && flags.onMiss !== 'passthrough') throw new UsageError(`--on-miss takes error or passthrough, got "${flags.onMiss}"`);
+    const speed = flags.speed === undefined ? 0 : Number(flags.speed);
+    if (!Number.isFinite(speed) || speed < 0) throw new UsageError(`--speed takes a positive number, got "${flags.speed}"`);
+    let passthroughSpec;
+    if (flags.onMiss === 'passthrough') {
+      if (!flags.url && argv.length === 0) throw new UsageError('--on-miss passthrough needs the real server: a command after --, or --url');
+      passthroughSpec = upstreamFrom(argv, { url: flags.url, transport: flags.transport, header: flags.header, maxMessageSize: '16MiB' });
+    } else if (argv.length > 0 || flags.url) {
+      throw new UsageError('a server command or --url only makes sense with --on-miss passthrough');
+    }
+    const store = openStore(flags.store, { create: false });
+    try {
+      const replay = replayUpstream(store, tapeName, {
+        ignore: flags.ignore,
+        reuse: flags.reuse,
+        speed,
+        passthrough: passthroughSpec ? () => createUpstream(passthroughSpec, { logger }) : undefined,
+      });
+      if (flags.listen) {
+        let listen;
+        try {
+          listen = parseListen(flags.listen);
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        const server = await startHttpProxy({ listen, upstream: replay.spec, logger });
+        logger.info(`replaying tape "${tapeName}"; clients connect to:`);
+        logger.info(`  Streamable HTTP  ${server.urls.streamableHttp}`);
+        logger.info(`  HTTP+SSE         ${server.urls.sse}`);
+        logger.info(`  WebSocket        ${server.urls.websocket}`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        await server.close({ drainTimeoutMs: 2000 });
+      } else {
+        await runStdioProxy({ upstream: replay.spec, logger });
+      }
+      replay.close();
+      const summary = replay.summary();
+      for (const line of formatSummary(summary)) process.stderr.write(`mcp-tap: ${line}\n`);
+      const clean = summary.missed.length === 0 && summary.unused.length === 0 && summary.answerDifferences.length === 0;
+      process.exitCode = flags.strict && !clean ? 1 : 0;
+    } finally {
+      store.close();
+    }
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * A tape as an upstream: every session a replay serves gets its own ReplayTransport over the same
+ * script; their counts add up to the summary printed at exit. Requests passed through to a real
+ * server are appended to the tape.
+ */
+import { frameEventFor } from '../core/frame-event.js';
+import { buildReplayScript } from '../tape/replay-script.js';
+import { TapeRecorder } from '../tape/recorder.js';
+import type { TapeStore } from '../tape/store.js';
+import { ReplayTransport, type ReplayOptions } from '../transports/replay.js';
+import type { Transport } from '../transports/transport.js';
+import type { UpstreamSpec } from './upstream.js';
+
+export interface ReplayUpstreamOptions extends Omit<ReplayOptions, 'onPassthroughFrame'> {
+  /** Record what the passthrough server answers onto the tape (VCR's new episodes). */
+  recordPassthrough?: boolean;
+}
+
+export interface ReplaySummary {
+  matched: number;
+  missed: string[];
+  unused: string[];
+  passedThrough: number;
+  answerDifferences: string[];
+}
+
+export interface ReplayUpstream {
+  spec: UpstreamSpec;
+  summary(): ReplaySummary;
+  /** Flushes frames appended by passthrough. */
+  close(): void;
+}
+
+export function replayUpstream(store: TapeStore, tapeName: string, options: ReplayUpstreamOptions = {}): ReplayUpstream {
+  const tape = store.requireTape(tapeName);
+  const script = buildReplayScript(store.frames(tape.id));
+  const transports: ReplayTransport[] = [];
+  let recorder: TapeRecorder | undefined;
+  let passthroughSessions = 0;
+  const create = (): Transport => {
+    const sessionKey = `passthrough-${process.pid}-${++passthroughSessions}`;
+    const transport = new ReplayTransport(script, {
+      ...options,
+      onPassthroughFrame:
+        options.passthrough && options.recordPassthrough !== false
+          ? (direction, text, latencyMs, requestMethod) => {
+              recorder ??= new TapeRecorder(store, tape);
+              recorder.record(frameEventFor({ sessionId: sessionKey, transport: 'stdio', direction, text }, { latencyMs, requestMethod, flags: ['passthrough'] }));
+            }
+          : undefined,
+    });
+    transports.push(transport);
+    return transport;
+  };
+  return {
+    spec: { kind: 'replay', tape: tapeName, create },
+    summary: () => {
+      const unused = transports.length === 0 ? script.exchanges.map((e) => `${e.method}`) : intersect(transports.map((t) => t.unused()));
+      return {
+        matched: sum(transports.map((t) => t.stats.matched)),
+        missed: transports.flatMap((t) => t.stats.missed),
+        unused,
+        passedThrough: sum(transports.map((t) => t.stats.passedThrough)),
+        answerDifferences: transports.flatMap((t) => t.stats.answerDifferences),
+      };
+    },
+    close: () => recorder?.close(),
+  };
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** A recorded request counts as unused only if no session used it. */
+function intersect(lists: string[][]): string[] {
+  if (lists.length === 1) return lists[0]!;
+  const counts = lists.map((list) => {
+    const m = new Map<string, number>();
+    for (const item of list) m.set(item, (m.get(item) ?? 0) + 1);
+    return m;
+  });
+  const result: string[] = [];
+  for (const [item, n] of counts[0]!) {
+    const min = Math.min(n, ...counts.slice(1).map((m) => m.get(item) ?? 0));
+    for (let i = 0; i < min; i++) result.push(item);
+  }
+  return result;
+}
+
+export function formatSummary(summary: ReplaySummary): string[] {
+  const lines = [
+    `replay: ${summary.matched} matched, ${summary.missed.length} missed, ${summary.unused.length} recorded request(s) unused${summary.passedThrough ? `, ${summary.passedThrough} passed through` : ''}`,
+  ];
+  for (const miss of summary.missed) lines.push(`  missed: ${miss}`);
+  for (const unused of summary.unused) lines.push(`  unused: ${unused}`);
+  for (const difference of summary.answerDifferences) lines.push(`  client answered differently: ${difference}`);
+  return lines;
+}

@@ -1,0 +1,113 @@
+/**
+ * Request matching for replay, verify and tape diffs: a request matches a recorded one when the
+ * method and the canonical params are the same. Key order, whitespace and the JSON-RPC id never
+ * matter; `_meta` (progress tokens and the like) is ignored, and so are the caller's `ignore`
+ * paths into params. Identical requests are served in recorded order, as VCR does.
+ */
+import { isObject } from '../core/jsonrpc.js';
+import { canonicalJson, parsePaths, withoutPaths } from './canonical.js';
+
+export interface MatcherOptions {
+  /** Dot paths into params left out of matching, e.g. `arguments.timestamp`. */
+  ignore?: string[];
+  /** Once the recorded answers to a request are used up, serve the last one again. */
+  reuse?: boolean;
+}
+
+/** The part of a request that decides its match. */
+export function requestKey(method: string, params: unknown, ignore: string[][] = []): string {
+  let relevant = params;
+  if (isObject(relevant) && '_meta' in relevant) {
+    const { _meta: _ignored, ...rest } = relevant;
+    relevant = rest;
+  }
+  if (ignore.length > 0) relevant = withoutPaths(relevant, ignore);
+  // Absent params and empty params mean the same request.
+  if (relevant === undefined || (isObject(relevant) && Object.keys(relevant).length === 0)) return `${method} {}`;
+  return `${method} ${canonicalJson(relevant)}`;
+}
+
+export interface Candidate<T> {
+  method: string;
+  params: unknown;
+  item: T;
+}
+
+export class RequestMatcher<T> {
+  private readonly byKey = new Map<string, { items: Candidate<T>[]; next: number }>();
+  private readonly all: Candidate<T>[];
+  private readonly ignore: string[][];
+  private readonly used = new Set<Candidate<T>>();
+
+  constructor(
+    candidates: Candidate<T>[],
+    private readonly options: MatcherOptions = {},
+  ) {
+    this.all = candidates;
+    this.ignore = parsePaths(options.ignore ?? []);
+    for (const candidate of candidates) {
+      const key = requestKey(candidate.method, candidate.params, this.ignore);
+      const entry = this.byKey.get(key) ?? { items: [], next: 0 };
+      entry.items.push(candidate);
+      this.byKey.set(key, entry);
+    }
+  }
+
+  /** The next recorded item for this request, or undefined (a miss). */
+  take(method: string, params: unknown): T | undefined {
+    const entry = this.byKey.get(requestKey(method, params, this.ignore));
+    if (!entry) return undefined;
+    if (entry.next < entry.items.length) {
+      const candidate = entry.items[entry.next++]!;
+      this.used.add(candidate);
+      return candidate.item;
+    }
+    return this.options.reuse ? entry.items[entry.items.length - 1]!.item : undefined;
+  }
+
+  /** Recorded items never taken. */
+  unused(): Candidate<T>[] {
+    return this.all.filter((c) => !this.used.has(c));
+  }
+
+  /**
+   * The recorded request closest to a miss, to name in the error: the same method with the most
+   * similar params, else the method with the closest name.
+   */
+  nearest(method: string, params: unknown): Candidate<T> | undefined {
+    const text = requestKey(method, params, this.ignore);
+    const sameMethod = this.all.filter((c) => c.method === method);
+    const pool = sameMethod.length > 0 ? sameMethod : this.all;
+    let best: Candidate<T> | undefined;
+    let bestScore = Infinity;
+    for (const candidate of pool) {
+      const score = sameMethod.length > 0 ? distance(text, requestKey(candidate.method, candidate.params, this.ignore)) : distance(method, candidate.method);
+      if (score < bestScore) {
+        best = candidate;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+}
+
+/** Edit distance, capped in cost: long params are compared on their first 500 characters. */
+function distance(a: string, b: string): number {
+  const s = a.slice(0, 500);
+  const t = b.slice(0, 500);
+  let previous = Array.from({ length: t.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= s.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= t.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[t.length]! + Math.abs(a.length - b.length) / 1000;
+}
+
+/** A short description of a request for messages: `tools/call {"name":"echo",...}`. */
+export function describeRequest(method: string, params: unknown): string {
+  const key = requestKey(method, params);
+  return key.length > 160 ? `${key.slice(0, 157)}...` : key;
+}

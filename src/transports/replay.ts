@@ -1,0 +1,254 @@
+/**
+ * The server's side played from a tape: a Transport the pipeline uses as its upstream, so a
+ * replay has the same interceptors, recording and client transports as a live proxy. Requests
+ * are matched to recorded ones and answered with the recorded result under the caller's id;
+ * the server's notifications and requests come back where they happened; progress tokens are
+ * rewritten to the caller's. A miss gets an error naming the nearest recorded request, or goes
+ * to a real server (passthrough).
+ */
+import { ErrorCode, errorResponse, idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
+import { canonicalJson } from '../tape/canonical.js';
+import { describeRequest, RequestMatcher } from '../tape/matcher.js';
+import type { RecordedExchange, ReplayScript } from '../tape/replay-script.js';
+import type { TapeFrame } from '../tape/types.js';
+import type { SendMeta, Transport } from './transport.js';
+import { reinitialize } from './handshake.js';
+
+export interface ReplayOptions {
+  ignore?: string[];
+  reuse?: boolean;
+  /** 1 keeps the recorded pace, 2 is twice as fast; undefined or 0 is as fast as possible. */
+  speed?: number;
+  /** A real server for requests the tape does not have (created on the first miss). */
+  passthrough?: () => Transport;
+  /** Told of each message exchanged with the passthrough server, to add it to the tape. */
+  onPassthroughFrame?: (direction: 'c2s' | 's2c', text: string, latencyMs?: number, requestMethod?: string) => void;
+}
+
+export interface ReplayStats {
+  matched: number;
+  missed: string[];
+  passedThrough: number;
+  /** Client answers to the server's requests that differ from the recorded ones. */
+  answerDifferences: string[];
+}
+
+const parse = (text: string): JsonObject | undefined => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export class ReplayTransport implements Transport {
+  readonly kind = 'replay' as const;
+  onmessage?: Transport['onmessage'];
+  onerror?: Transport['onerror'];
+  onclose?: Transport['onclose'];
+  readonly stats: ReplayStats = { matched: 0, missed: [], passedThrough: 0, answerDifferences: [] };
+  private readonly matcher: RequestMatcher<RecordedExchange>;
+  private readonly notificationsUsed = new Map<string, number>();
+  /** Server requests we sent the client: our id -> the recorded request frame. */
+  private readonly askedClient = new Map<string, TapeFrame>();
+  private nextServerId = 1;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+  private initializeParams?: JsonObject;
+  private passthrough?: { transport: Transport; ready: Promise<void>; pending: Map<string, { id: JsonRpcId; sentAt: number; method: string }>; serverAsked: Set<string> };
+
+  constructor(
+    private readonly script: ReplayScript,
+    private readonly options: ReplayOptions = {},
+  ) {
+    this.matcher = new RequestMatcher(
+      script.exchanges.map((e) => ({ method: e.method, params: e.params, item: e })),
+      { ignore: options.ignore, reuse: options.reuse },
+    );
+  }
+
+  async start(): Promise<void> {}
+
+  /** Recorded requests that no caller asked for, described. */
+  unused(): string[] {
+    return this.matcher.unused().map((c) => describeRequest(c.method, c.params));
+  }
+
+  send(text: string, meta?: SendMeta): void {
+    if (this.closed) return;
+    const message = parse(text);
+    if (!message) return;
+    const summary = meta?.summary ?? summarize(message);
+    if (summary.kind === 'request') return this.request(message, summary.method!, summary.id ?? null, text);
+    if (summary.kind === 'notification') return this.notification(summary.method!);
+    if (summary.kind === 'response' || summary.kind === 'error') return this.clientAnswer(message, summary.id ?? null, text);
+  }
+
+  private request(message: JsonObject, method: string, id: JsonRpcId, text: string): void {
+    if (method === 'initialize') {
+      this.initializeParams = isObject(message.params) ? message.params : {};
+      const recorded = this.script.initialize;
+      if (recorded?.response) {
+        this.stats.matched++;
+        return this.play(recorded, id, message.params);
+      }
+    }
+    const exchange = method === 'initialize' ? undefined : this.matcher.take(method, message.params);
+    if (exchange?.response) {
+      this.stats.matched++;
+      return this.play(exchange, id, message.params);
+    }
+    if (method === 'ping') return this.emit({ jsonrpc: '2.0', id, result: {} });
+    if (this.options.passthrough) return void this.passThrough(text, id, method);
+    const described = describeRequest(method, message.params);
+    this.stats.missed.push(described);
+    const nearest = this.matcher.nearest(method, message.params);
+    const hint = nearest ? `; nearest recorded request: ${describeRequest(nearest.method, nearest.params)}` : '; the tape has no requests';
+    this.emit(errorResponse(id, ErrorCode.ReplayMiss, `mcp-tap replay: no recorded answer for ${described}${hint}`));
+  }
+
+  /** Sends a recorded exchange's server side: followers and progress in recorded order, then the answer. */
+  private play(exchange: RecordedExchange, id: JsonRpcId, liveParams: unknown): void {
+    const liveToken = isObject(liveParams) && isObject(liveParams._meta) ? liveParams._meta.progressToken : undefined;
+    const frames = [...exchange.followers, ...exchange.progress, exchange.response!].sort((a, b) => a.seq - b.seq);
+    frames.forEach((frame, index) => {
+      this.schedule(frame.tMs - exchange.request.tMs, index, () => {
+        const message = parse(frame.message);
+        if (!message) return;
+        if (frame === exchange.response) return this.emit({ ...message, id });
+        if (frame.method === 'notifications/progress' && isObject(message.params) && liveToken !== undefined) {
+          return this.emit({ ...message, params: { ...message.params, progressToken: liveToken } });
+        }
+        this.serverMessage(frame, message);
+      });
+    });
+  }
+
+  private notification(method: string): void {
+    const anchors = this.script.notifications.get(method);
+    const used = this.notificationsUsed.get(method) ?? 0;
+    const anchor = anchors?.[used];
+    if (!anchor) return;
+    this.notificationsUsed.set(method, used + 1);
+    anchor.followers.forEach((frame, index) => {
+      this.schedule(frame.tMs - anchor.frame.tMs, index, () => {
+        const message = parse(frame.message);
+        if (message) this.serverMessage(frame, message);
+      });
+    });
+  }
+
+  /** A notification or a request from the recorded server; requests get a fresh id. */
+  private serverMessage(frame: TapeFrame, message: JsonObject): void {
+    if (frame.kind !== 'request') return this.emit(message);
+    const id = `replay-${this.nextServerId++}`;
+    this.askedClient.set(idKey(id), frame);
+    this.emit({ ...message, id });
+  }
+
+  private clientAnswer(message: JsonObject, id: JsonRpcId, text: string): void {
+    const key = idKey(id);
+    if (this.passthrough?.serverAsked.has(key)) {
+      this.passthrough.serverAsked.delete(key);
+      this.passthrough.transport.send(text);
+      this.options.onPassthroughFrame?.('c2s', text);
+      return;
+    }
+    const asked = this.askedClient.get(key);
+    if (!asked) return;
+    this.askedClient.delete(key);
+    const recorded = this.script.clientAnswers.get(asked.seq);
+    const recordedMessage = recorded ? parse(recorded.message) : undefined;
+    const strip = (m: JsonObject | undefined) => (m ? canonicalJson({ result: m.result, error: m.error }) : '(none)');
+    if (strip(recordedMessage) !== strip(message)) {
+      this.stats.answerDifferences.push(`${asked.method ?? 'request'}: recorded ${strip(recordedMessage)}, got ${strip(message)}`);
+    }
+  }
+
+  /** Sends a request the tape lacks to a real server (started and initialized on first use). */
+  private async passThrough(text: string, id: JsonRpcId, method: string): Promise<void> {
+    this.stats.passedThrough++;
+    const pt = this.ensurePassthrough();
+    try {
+      await pt.ready;
+    } catch (error) {
+      this.emit(errorResponse(id, ErrorCode.UpstreamClosed, `mcp-tap replay: the passthrough server could not be started: ${(error as Error).message}`));
+      return;
+    }
+    pt.pending.set(idKey(id), { id, sentAt: performance.now(), method });
+    this.options.onPassthroughFrame?.('c2s', text);
+    pt.transport.send(text);
+  }
+
+  private ensurePassthrough(): NonNullable<ReplayTransport['passthrough']> {
+    if (this.passthrough) return this.passthrough;
+    const transport = this.options.passthrough!();
+    const pending = new Map<string, { id: JsonRpcId; sentAt: number; method: string }>();
+    const serverAsked = new Set<string>();
+    const ready = (async () => {
+      await transport.start();
+      const params = this.initializeParams ?? {};
+      await reinitialize(transport, {
+        id: 'passthrough',
+        transport: 'stdio',
+        metadata: {},
+        counters: { c2s: 0, s2c: 0 },
+        createdAt: 0,
+        lastActiveAt: 0,
+        protocolVersion: typeof params.protocolVersion === 'string' ? params.protocolVersion : undefined,
+        clientCapabilities: params.capabilities,
+        clientInfo: isObject(params.clientInfo) ? params.clientInfo : undefined,
+      });
+      transport.onmessage = (answer) => {
+        const message = parse(answer);
+        const summary = summarize(message);
+        if (summary.kind === 'response' || summary.kind === 'error') {
+          const asked = pending.get(idKey(summary.id));
+          if (!asked) return;
+          pending.delete(idKey(summary.id));
+          this.options.onPassthroughFrame?.('s2c', answer, performance.now() - asked.sentAt, asked.method);
+        } else {
+          if (summary.kind === 'request') serverAsked.add(idKey(summary.id));
+          this.options.onPassthroughFrame?.('s2c', answer);
+        }
+        this.onmessage?.(answer);
+      };
+      transport.onclose = (info) => {
+        for (const asked of pending.values()) this.emit(errorResponse(asked.id, ErrorCode.UpstreamClosed, `the passthrough server stopped: ${info.reason}`));
+        pending.clear();
+      };
+    })();
+    this.passthrough = { transport, ready, pending, serverAsked };
+    return this.passthrough;
+  }
+
+  /**
+   * Runs `work` after the recorded delay scaled by --speed. As fast as possible still spaces an
+   * exchange's frames by a millisecond each (never more than recorded): a client reading a
+   * progress notification in the same chunk as the final answer may drop it, as the SDK does.
+   */
+  private schedule(recordedDelayMs: number, index: number, work: () => void): void {
+    const speed = this.options.speed ?? 0;
+    const delay = speed > 0 ? Math.max(0, recordedDelayMs / speed) : Math.max(0, Math.min(recordedDelayMs, index));
+    // Even "at once" goes through the timer queue: order is kept and the pipeline is not re-entered.
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) work();
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  private emit(message: JsonObject): void {
+    this.onmessage?.(JSON.stringify(message));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.passthrough?.transport.close();
+    this.onclose?.({ reason: 'replay finished', exitCode: 0 });
+  }
+}

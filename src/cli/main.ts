@@ -6,6 +6,8 @@ import { registerDemo } from './demo.js';
 import { registerSessions } from './sessions.js';
 import { registerTapes } from './tapes.js';
 import { registerReplay } from './replay.js';
+import { registerVerify } from './verify.js';
+import { registerTapesDiff } from './tapes-diff.js';
 import { reportError } from './common.js';
 
 function version(): string {
@@ -22,7 +24,9 @@ export function buildProgram(): Command {
   registerRecord(program);
   registerDemo(program);
   registerReplay(program);
+  registerVerify(program);
   registerTapes(program);
+  registerTapesDiff(program.commands.find((c) => c.name() === 'tapes')!);
   registerSessions(program);
   return program;
 }

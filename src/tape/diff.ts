@@ -1,0 +1,119 @@
+/**
+ * Two tapes compared request by request, with the matching replay uses: requests only in one,
+ * answers that changed (by path), tools/resources/prompts that appeared or went, latency changes.
+ */
+import { isObject } from '../core/jsonrpc.js';
+import { answerOf, jsonDiff, type Difference } from './json-diff.js';
+import { describeRequest, RequestMatcher } from './matcher.js';
+import { buildReplayScript, type RecordedExchange } from './replay-script.js';
+import type { TapeFrame } from './types.js';
+import { parsePaths } from './canonical.js';
+
+export interface ChangedExchange {
+  request: string;
+  differences: Difference[];
+}
+
+export interface LatencyChange {
+  request: string;
+  before: number;
+  after: number;
+}
+
+export interface ListChange {
+  list: 'tools' | 'resources' | 'prompts' | 'resourceTemplates';
+  added: string[];
+  removed: string[];
+}
+
+export interface TapeDiff {
+  added: string[];
+  removed: string[];
+  changed: ChangedExchange[];
+  lists: ListChange[];
+  latency: LatencyChange[];
+  same: number;
+}
+
+const LISTS: Record<string, { list: ListChange['list']; key: string; name: string }> = {
+  'tools/list': { list: 'tools', key: 'tools', name: 'name' },
+  'resources/list': { list: 'resources', key: 'resources', name: 'uri' },
+  'resources/templates/list': { list: 'resourceTemplates', key: 'resourceTemplates', name: 'uriTemplate' },
+  'prompts/list': { list: 'prompts', key: 'prompts', name: 'name' },
+};
+
+function answer(exchange: RecordedExchange): unknown {
+  try {
+    return JSON.parse(exchange.response?.message ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+function names(message: unknown, key: string, name: string): string[] {
+  const result = isObject(message) && isObject(message.result) ? message.result[key] : undefined;
+  return Array.isArray(result) ? result.map((item) => (isObject(item) ? String(item[name]) : '?')) : [];
+}
+
+export interface DiffOptions {
+  ignore?: string[];
+  /** A latency change is reported when the new median is this many times the old (or its inverse). Default 2. */
+  latencyFactor?: number;
+  /** ... and differs by at least this many ms. Default 5. */
+  latencyFloorMs?: number;
+}
+
+export function diffTapes(a: TapeFrame[], b: TapeFrame[], options: DiffOptions = {}): TapeDiff {
+  const ignore = parsePaths(options.ignore ?? []);
+  const before = buildReplayScript(a);
+  const after = buildReplayScript(b);
+  const all = (s: typeof before) => [...(s.initialize ? [s.initialize] : []), ...s.exchanges].filter((e) => e.response);
+  // initialize params carry the client's name and version; match it on the method alone.
+  const key = (e: RecordedExchange) => (e.method === 'initialize' ? {} : e.params);
+  const matcher = new RequestMatcher(all(after).map((e) => ({ method: e.method, params: key(e), item: e })));
+  const diff: TapeDiff = { added: [], removed: [], changed: [], lists: [], latency: [], same: 0 };
+  const latencies = new Map<string, { before: number[]; after: number[] }>();
+  for (const old of all(before)) {
+    const counterpart = matcher.take(old.method, key(old));
+    const described = describeRequest(old.method, old.params);
+    if (!counterpart) {
+      diff.removed.push(described);
+      continue;
+    }
+    const differences = jsonDiff(answerOf(answer(old)), answerOf(answer(counterpart)), ignore);
+    if (differences.length === 0) diff.same++;
+    else diff.changed.push({ request: described, differences });
+    const list = LISTS[old.method];
+    if (list) {
+      const was = new Set(names(answer(old), list.key, list.name));
+      const now = new Set(names(answer(counterpart), list.key, list.name));
+      const added = [...now].filter((n) => !was.has(n));
+      const removed = [...was].filter((n) => !now.has(n));
+      if (added.length > 0 || removed.length > 0) diff.lists.push({ list: list.list, added, removed });
+    }
+    const times = latencies.get(described) ?? { before: [], after: [] };
+    if (old.response?.latencyMs !== undefined) times.before.push(old.response.latencyMs);
+    if (counterpart.response?.latencyMs !== undefined) times.after.push(counterpart.response.latencyMs);
+    latencies.set(described, times);
+  }
+  diff.added = matcher.unused().map((c) => describeRequest(c.method, c.item.params));
+  const factor = options.latencyFactor ?? 2;
+  const floor = options.latencyFloorMs ?? 5;
+  for (const [request, times] of latencies) {
+    if (times.before.length === 0 || times.after.length === 0) continue;
+    const was = median(times.before);
+    const now = median(times.after);
+    if (Math.abs(now - was) >= floor && (now >= was * factor || was >= now * factor)) diff.latency.push({ request, before: was, after: now });
+  }
+  return diff;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function hasDifferences(diff: TapeDiff): boolean {
+  return diff.added.length + diff.removed.length + diff.changed.length + diff.lists.length + diff.latency.length > 0;
+}

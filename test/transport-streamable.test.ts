@@ -466,3 +466,48 @@ describe('stateless servers (no sessions)', () => {
     }
   });
 });
+
+describe('replaying an HTTP-recorded tape over HTTP', () => {
+  it('serves a Streamable HTTP client from a tape recorded over Streamable HTTP, with the server gone', async () => {
+    const { spawn } = await import('node:child_process');
+    const store = join(dir, 'http-replay.db');
+    // Record through the CLI, as a user would.
+    const record = spawn(process.execPath, [CLI, 'record', '--store', store, '--name', 'over-http', '--listen', '127.0.0.1:0', '--url', upstream.url], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const recordUrl = await new Promise<string>((resolve) => {
+      let err = '';
+      record.stderr!.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        const match = /Streamable HTTP\s+(\S+)/.exec(err);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const live = newClient();
+    const liveSeen = await exercise(live, () => live.connect(new StreamableHTTPClientTransport(new URL(recordUrl))));
+    await live.close();
+    record.kill('SIGTERM');
+    await new Promise((r) => record.once('exit', r));
+
+    const replay = spawn(process.execPath, [CLI, 'replay', 'over-http', '--store', store, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let replayErr = '';
+    const replayUrl = await new Promise<string>((resolve) => {
+      replay.stderr!.on('data', (chunk: Buffer) => {
+        replayErr += chunk.toString();
+        const match = /Streamable HTTP\s+(\S+)/.exec(replayErr);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const client = newClient();
+    try {
+      const replayed = await exercise(client, () => client.connect(new StreamableHTTPClientTransport(new URL(replayUrl))));
+      expect(replayed.echo).toBe(liveSeen.echo);
+      expect(replayed.tools).toBe(liveSeen.tools);
+      expect(replayed.progress).toBeGreaterThanOrEqual(1);
+      expect(replayed.rootsAsked).toBe(1);
+    } finally {
+      await client.close();
+      replay.kill('SIGTERM');
+      await new Promise((r) => replay.once('exit', r));
+    }
+    expect(replayErr).toMatch(/replay: \d+ matched, 0 missed/);
+  });
+});

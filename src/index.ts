@@ -26,6 +26,18 @@ export { TapeRecorder, type TapeRecorderOptions } from './tape/recorder.js';
 export { Redactor, REDACTED, DEFAULT_REDACT_KEYS } from './tape/redact.js';
 export { TapeError } from './tape/errors.js';
 export type { TapeInfo, TapeFrame, TapeSession, TapeUpstream } from './tape/types.js';
+export {
+  exportTape,
+  importTape,
+  validateTapeDocument,
+  TAPE_FORMAT,
+  TAPE_FORMAT_VERSION,
+  type TapeDocument,
+  type TapeDocumentTape,
+  type TapeDocumentSession,
+  type TapeDocumentFrame,
+} from './tape/export.js';
+export { renderTimeline, timelineLine, tapeHeader, type TimelineOptions } from './tape/timeline.js';
 
 export { createProxy, type Proxy, type ProxyOptions, type RecordOptions } from './proxy/create.js';
 export { runStdioProxy, type StdioProxyOptions, type StdioProxyResult } from './proxy/stdio.js';

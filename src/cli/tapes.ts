@@ -138,7 +138,7 @@ export function registerTapes(program: Command): void {
     .addOption(storeOption())
     .option('--full', 'print every message in full (pretty JSON) under its line')
     .option('--json', 'print the tape (with frame and session counts), its sessions and its frames as JSON, messages parsed')
-    .addHelpText('after', examples('mcp-tap tapes show server-everything', 'mcp-tap tapes show server-everything --full | less -R', 'mcp-tap tapes show server-everything --json | jq \'.frames[] | select(.kind == "error")\''))
+    .addHelpText('after', examples('mcp-tap tapes show server-everything', 'mcp-tap tapes show server-everything --full | less', 'mcp-tap tapes show server-everything --json | jq \'.frames[] | select(.kind == "error")\''))
     .action((name: string, flags: { store?: string; full?: boolean; json?: boolean }) =>
       withStore(flags.store, READ_ONLY, (store) => {
         const tape = store.requireTape(name);

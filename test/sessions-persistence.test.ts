@@ -13,6 +13,7 @@ import { startHttpProxy } from '../src/proxy/http.js';
 import { SessionManager } from '../src/session/manager.js';
 import { SqliteSessionStore } from '../src/session/stores/sqlite.js';
 import { RedisSessionStore } from '../src/session/stores/redis.js';
+import { RedisEventLog } from '../src/session/redis-event-log.js';
 import { silentLogger } from '../src/core/log.js';
 import { TapeStore } from '../src/tape/store.js';
 import { CLI, tempDir } from './support/paths.js';
@@ -202,4 +203,125 @@ async function readyRedisStore(url: string): Promise<RedisSessionStore> {
   const store = new RedisSessionStore({ url });
   await store.ready();
   return store;
+}
+
+describe('resumption across processes', () => {
+  it('a client whose stream dropped on one proxy resumes on the other with Last-Event-ID and misses nothing', async () => {
+    const make = async () => {
+      const store = await readyRedisStore(redis.url);
+      return startHttpProxy({
+        listen: { host: '127.0.0.1', port: 0 },
+        upstream: { kind: 'streamable', url: upstream.url },
+        sessions: new SessionManager({ store }),
+        events: new RedisEventLog({ redis: store.redis, capacity: 100 }),
+        logger: silentLogger,
+      });
+    };
+    const [a, b] = await Promise.all([make(), make()]);
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    try {
+      const init = await fetch(a.urls.streamableHttp, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      });
+      const sessionId = init.headers.get('mcp-session-id')!;
+      await init.text();
+      await fetch(a.urls.streamableHttp, { method: 'POST', headers: { ...headers, 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) }).then((r) => r.text());
+      const controller = new AbortController();
+      const call = await fetch(a.urls.streamableHttp, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': sessionId },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 1.5, steps: 5 }, _meta: { progressToken: 't' } } }),
+        signal: controller.signal,
+      });
+      const first = await readSseUntil(call, (events) => events.length >= 1);
+      controller.abort();
+      await new Promise((r) => setTimeout(r, 400));
+      // The load balancer sends the reconnecting client to the other process.
+      const resumed = await fetch(b.urls.streamableHttp, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': first[0]!.id! } });
+      expect(resumed.status).toBe(200);
+      const rest = await readSseUntil(resumed, (events) => events.some((e) => (JSON.parse(e.data) as { id?: number }).id === 5));
+      const progress = [...first, ...rest].map((e) => JSON.parse(e.data) as { method?: string; params?: { progress: number } }).filter((m) => m.method === 'notifications/progress').map((m) => m.params!.progress);
+      expect(progress).toEqual([1, 2, 3, 4, 5]);
+      expect(rest.at(-1)!.data).toContain('Long running operation completed');
+    } finally {
+      await Promise.all([a.close({ drainTimeoutMs: 500 }), b.close({ drainTimeoutMs: 500 })]);
+    }
+  });
+});
+
+describe('Redis going away', () => {
+  it('keeps live sessions working, refuses new ones with a clear 503, and recovers when Redis is back', async () => {
+    const own = await startRedis();
+    const store = await readyRedisStore(own.url);
+    const errors: string[] = [];
+    const proxy = await startHttpProxy({
+      listen: { host: '127.0.0.1', port: 0 },
+      upstream: { kind: 'streamable', url: upstream.url },
+      sessions: new SessionManager({ store, onStoreError: (error) => errors.push(error.message) }),
+      logger: silentLogger,
+    });
+    const client = new Client({ name: 'redis-away', version: '1.0.0' });
+    const initialize = () =>
+      fetch(proxy.urls.streamableHttp, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(proxy.urls.streamableHttp)));
+      await own.stop();
+      // The session lives in this process: its calls do not wait on Redis.
+      expect(await echoText(client, 'redis is down')).toBe('Echo: redis is down');
+      const refused = await initialize();
+      expect(refused.status).toBe(503);
+      expect(await refused.text()).toMatch(/session store is unavailable/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(errors.some((e) => /session store is unavailable/.test(e))).toBe(true);
+      const back = await startRedis(own.port);
+      try {
+        let status = 0;
+        for (let i = 0; i < 40 && status !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          const res = await initialize();
+          status = res.status;
+          await res.text();
+        }
+        expect(status).toBe(200);
+        expect(await echoText(client, 'and back')).toBe('Echo: and back');
+      } finally {
+        await client.close();
+        await proxy.close({ drainTimeoutMs: 500 });
+        await back.stop();
+      }
+    } catch (error) {
+      await own.stop();
+      throw error;
+    }
+  });
+});
+
+async function readSseUntil(res: Response, stop: (events: { id?: string; data: string }[]) => boolean) {
+  const events: { id?: string; data: string }[] = [];
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  while (!stop(events)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event: { id?: string; data: string } = { data: '' };
+      for (const line of block.split('\n')) {
+        if (line.startsWith('id: ')) event.id = line.slice(4);
+        if (line.startsWith('data: ')) event.data += line.slice(6);
+      }
+      if (event.data) events.push(event);
+    }
+  }
+  await reader.cancel().catch(() => undefined);
+  return events;
 }

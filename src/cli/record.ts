@@ -10,6 +10,8 @@ import type { Logger } from '../core/log.js';
 import type { RecordOptions } from '../proxy/create.js';
 import { SessionManager } from '../session/manager.js';
 import { openSessionStore } from '../session/open-store.js';
+import { RedisSessionStore } from '../session/stores/redis.js';
+import { RedisEventLog } from '../session/redis-event-log.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/framing.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 
@@ -179,13 +181,19 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
   } catch (error) {
     throw new UsageError((error as Error).message, 1);
   }
+  // Sessions shared through Redis share their SSE events too, so resumption works across processes.
+  const events =
+    store instanceof RedisSessionStore
+      ? new RedisEventLog({ redis: store.redis, capacity: eventBuffer, ttlMs: idleTimeoutMs, onError: (error) => logger.warn(`SSE events not saved to Redis: ${error.message}`) })
+      : undefined;
   const server = await startHttpProxy({
     listen,
     upstream,
     logger,
     record,
     eventBuffer,
-    sessions: new SessionManager({ store, idleTimeoutMs }),
+    events,
+    sessions: new SessionManager({ store, idleTimeoutMs, onStoreError: (error) => logger.error(error.message) }),
     policy: { allowedOrigins: flags.allowOrigin, maxBodyBytes: parseSize(flags.maxBodySize) },
   }).catch(async (error: NodeJS.ErrnoException) => {
     await store.close();

@@ -5,7 +5,8 @@
  */
 import type { HttpMeta, TransportKind } from '../core/context.js';
 import { HttpPolicyInterceptor, type HttpPolicyOptions } from '../interceptors/http-policy.js';
-import { EventTracker } from '../session/event-tracker.js';
+import { EventTracker, type EventLog } from '../session/event-tracker.js';
+import { randomBytes } from 'node:crypto';
 import { HttpListener, type ListenAddress } from '../transports/http/listener.js';
 import type { HttpEndpoint, SessionOpener, UpgradeEndpoint } from '../transports/http/endpoint.js';
 import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.js';
@@ -23,13 +24,15 @@ export interface HttpProxyOptions extends ProxyOptions {
   policy?: HttpPolicyOptions;
   /** SSE events kept per session for Last-Event-ID resumption. */
   eventBuffer?: number;
+  /** Where SSE events are kept: in this process by default; a shared log lets another process resume. */
+  events?: EventLog;
 }
 
 export interface HttpProxy {
   readonly proxy: Proxy;
   readonly address: ListenAddress;
   readonly urls: { streamableHttp: string; sse: string; websocket: string };
-  readonly events: EventTracker;
+  readonly events: EventLog;
   /** Live links by session id. */
   readonly links: ReadonlyMap<string, Link>;
   /**
@@ -42,7 +45,7 @@ export interface HttpProxy {
 /** Extra client-facing endpoints (legacy SSE, WebSocket) are added here as they are built. */
 export interface EndpointFactoryContext {
   opener: SessionOpener;
-  events: EventTracker;
+  events: EventLog;
   policy: HttpPolicyInterceptor;
   proxy: Proxy;
 }
@@ -51,7 +54,9 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   const policy = new HttpPolicyInterceptor(options.policy);
   const proxy = createProxy({ ...options, interceptors: [policy, ...(options.interceptors ?? [])] });
   const { logger, sessions, pipeline } = proxy;
-  const events = new EventTracker(options.eventBuffer);
+  const events: EventLog = options.events ?? new EventTracker(options.eventBuffer);
+  // With a shared log, stream ids carry a tag of this process, so they never collide.
+  const streamTag = options.events ? randomBytes(3).toString('hex') : '';
   const links = new Map<string, Link>();
 
   let shuttingDown = false;
@@ -93,9 +98,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
       logger.debug(`session ${sessionId} opened (${kind} -> ${options.upstream.kind})`);
     },
     async restore(sessionId: string, downstream: Transport, kind: TransportKind): Promise<boolean> {
-      const session = await sessions.get(sessionId).catch((error: Error) => {
-        throw new Error(`the session store is unavailable: ${error.message}`);
-      });
+      const session = await sessions.get(sessionId);
       if (!session || session.transport !== kind || links.has(sessionId)) return false;
       await attach(session, downstream, true);
       logger.info(`session ${sessionId} resumed from the ${sessions.store.kind} session store`);
@@ -131,7 +134,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         })
       : undefined;
   const httpRoutes: Record<string, HttpEndpoint> = {
-    '/mcp': new StreamableHttpEndpoint({ opener, events, maxBodyBytes, logger, stateless }),
+    '/mcp': new StreamableHttpEndpoint({ opener, events, streamTag, maxBodyBytes, logger, stateless }),
     ...extraHttpEndpoints(context),
   };
   const upgradeRoutes: Record<string, UpgradeEndpoint> = extraUpgradeEndpoints(context);
@@ -158,6 +161,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         await sessions.flush();
         await listener.close();
         await Promise.all([...links.values()].map((link) => link.upstream.close()));
+        await events.close?.();
         await proxy.close();
       })()),
   };

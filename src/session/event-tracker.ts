@@ -22,6 +22,29 @@ interface SessionBuffer {
 
 export const DEFAULT_EVENT_BUFFER = 1000;
 
+export interface ResumedEvents {
+  streamId: string;
+  events: TrackedEvent[];
+  /** Some of what followed the client's last event was already dropped from the buffer. */
+  gap: boolean;
+}
+
+/**
+ * Where SSE events are numbered and kept for resumption. `track` is synchronous (the id goes out
+ * with the event at once); looking back may need a round trip to a shared store.
+ */
+export interface EventLog {
+  track(sessionId: string, streamId: string, data: string): string;
+  after(sessionId: string, lastEventId: string): Promise<ResumedEvents | undefined>;
+  /**
+   * Live events of a stream written by other processes (a shared log only). Resolves, with a
+   * stop function, once events published from then on will be delivered.
+   */
+  follow?(sessionId: string, streamId: string, onEvent: (event: TrackedEvent) => void): Promise<() => void>;
+  free(sessionId: string): void;
+  close?(): Promise<void>;
+}
+
 export function parseEventId(id: string): { streamId: string; n: number } | undefined {
   const dot = id.lastIndexOf('.');
   if (dot <= 0) return undefined;
@@ -29,7 +52,7 @@ export function parseEventId(id: string): { streamId: string; n: number } | unde
   return Number.isSafeInteger(n) ? { streamId: id.slice(0, dot), n } : undefined;
 }
 
-export class EventTracker {
+export class EventTracker implements EventLog {
   private readonly sessions = new Map<string, SessionBuffer>();
 
   constructor(readonly capacity: number = DEFAULT_EVENT_BUFFER) {}
@@ -60,7 +83,11 @@ export class EventTracker {
    * The events after `lastEventId` on the same stream. `undefined` when the id is not one of
    * ours for this session; `missed` counts events of that stream that were already dropped.
    */
-  after(sessionId: string, lastEventId: string): { streamId: string; events: TrackedEvent[]; gap: boolean } | undefined {
+  async after(sessionId: string, lastEventId: string): Promise<ResumedEvents | undefined> {
+    return this.afterSync(sessionId, lastEventId);
+  }
+
+  afterSync(sessionId: string, lastEventId: string): ResumedEvents | undefined {
     const parsed = parseEventId(lastEventId);
     const buffer = this.sessions.get(sessionId);
     if (!parsed || !buffer || parsed.n >= buffer.next) return undefined;

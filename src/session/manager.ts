@@ -15,6 +15,16 @@ export interface SessionManagerOptions {
   idleTimeoutMs?: number;
   /** How often to look for idle sessions. Default: a tenth of the idle timeout, at least 1 s. */
   sweepIntervalMs?: number;
+  /** Told when the store fails in the background (a batched write, an idle sweep). */
+  onStoreError?: (error: Error) => void;
+}
+
+/** The session store failed (Redis away, a locked file): the session itself may be fine. */
+export class SessionStoreError extends Error {
+  constructor(operation: string, cause: unknown) {
+    super(`the session store is unavailable (${operation}): ${(cause as Error).message ?? String(cause)}`);
+    this.name = 'SessionStoreError';
+  }
 }
 
 export interface SessionManagerEvents {
@@ -29,15 +39,26 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   private flushScheduled = false;
   private sweeper?: NodeJS.Timeout;
   readonly idleTimeoutMs: number;
+  private readonly onStoreError: (error: Error) => void;
 
   constructor(options: SessionManagerOptions = {}) {
     super();
     this.store = options.store ?? new MemorySessionStore();
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30 * 60 * 1000;
+    this.onStoreError = options.onStoreError ?? ((error) => process.stderr.write(`mcp-tap: ${error.message}\n`));
     if (this.idleTimeoutMs > 0) {
       const every = options.sweepIntervalMs ?? Math.max(1000, Math.floor(this.idleTimeoutMs / 10));
-      this.sweeper = setInterval(() => void this.sweepIdle(), every);
+      this.sweeper = setInterval(() => this.sweepIdle().catch((error: unknown) => this.onStoreError(new SessionStoreError('sweep', error))), every);
       this.sweeper.unref();
+    }
+  }
+
+  /** Runs a store operation, naming the store as what failed. */
+  private async stored<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw error instanceof SessionStoreError ? error : new SessionStoreError(operation, error);
     }
   }
 
@@ -52,8 +73,8 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       id: init.id ?? randomUUID(),
       transport,
     };
+    await this.stored('create', () => this.store.save(session));
     this.live.set(session.id, session);
-    await this.store.save(session);
     this.emit('created', session);
     return session;
   }
@@ -67,7 +88,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   async get(id: string): Promise<Session | undefined> {
     const live = this.live.get(id);
     if (live) return live;
-    const stored = await this.store.load(id);
+    const stored = await this.stored('load', () => this.store.load(id));
     if (stored) this.live.set(id, stored);
     return stored;
   }
@@ -111,11 +132,17 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   }
 
   async flush(): Promise<void> {
-    const sessions = [...this.dirty].map((id) => this.live.get(id)).filter((s): s is Session => s !== undefined);
+    const ids = [...this.dirty];
+    const sessions = ids.map((id) => this.live.get(id)).filter((s): s is Session => s !== undefined);
     this.dirty.clear();
     if (sessions.length === 0) return;
-    if (this.store.saveMany) await this.store.saveMany(sessions);
-    else for (const session of sessions) await this.store.save(session);
+    try {
+      if (this.store.saveMany) await this.store.saveMany(sessions);
+      else for (const session of sessions) await this.store.save(session);
+    } catch (error) {
+      for (const id of ids) if (this.live.has(id)) this.dirty.add(id);
+      throw error;
+    }
   }
 
   /** Forgets a live session without deleting it from the store (it may be resumed elsewhere). */
@@ -136,7 +163,8 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     this.flushScheduled = true;
     setTimeout(() => {
       this.flushScheduled = false;
-      void this.flush();
+      // A failed write keeps the sessions dirty, so the next flush tries again.
+      this.flush().catch((error: unknown) => this.onStoreError(new SessionStoreError('save', error)));
     }, 100).unref();
   }
 }

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpMeta } from '../../core/context.js';
 import { ErrorCode, summarize } from '../../core/jsonrpc.js';
 import type { Logger } from '../../core/log.js';
-import type { EventTracker } from '../../session/event-tracker.js';
+import type { EventLog } from '../../session/event-tracker.js';
 import { accepts, header, HttpError, readBody, sendHttpError } from '../http/body.js';
 import type { HttpEndpoint, SessionOpener } from '../http/endpoint.js';
 import { StreamableHttpSession, type IncomingMessage as SessionMessage } from './session.js';
@@ -16,7 +16,9 @@ import type { StatelessRelay } from './stateless.js';
 
 export interface StreamableHttpEndpointOptions {
   opener: SessionOpener;
-  events: EventTracker;
+  events: EventLog;
+  /** Prefix for stream ids, unique per process when several share the event log. */
+  streamTag?: string;
   maxBodyBytes: number;
   logger: Logger;
   /** Relays sessionless exchanges (no initialize, no Mcp-Session-Id); without it they get 400. */
@@ -80,7 +82,7 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
   private async get(req: IncomingMessage, res: ServerResponse, http: HttpMeta): Promise<void> {
     if (!accepts(req, 'text/event-stream')) throw new HttpError(406, 'Not Acceptable: the client must accept text/event-stream');
     const session = await this.requireSession(req, http);
-    const refused = session.openGet(res, header(req, 'last-event-id'));
+    const refused = await session.openGet(res, header(req, 'last-event-id'));
     if (refused) throw new HttpError(refused.status, refused.message);
   }
 
@@ -112,11 +114,13 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
 
   private async restore(id: string, http: HttpMeta): Promise<StreamableHttpSession | undefined> {
     if (!this.options.opener.restore) return undefined;
-    const session = new StreamableHttpSession(id, this.options.events);
+    const session = new StreamableHttpSession(id, this.options.events, this.options.streamTag);
     session.onended = () => this.sessions.delete(id);
     try {
       if (!(await this.options.opener.restore(id, session, 'streamable-http', http))) return undefined;
     } catch (error) {
+      // The store being away is not the client's fault: say so rather than claim the session is gone.
+      if ((error as Error).name === 'SessionStoreError') throw new HttpError(503, `Service Unavailable: ${(error as Error).message}`, ErrorCode.InternalError);
       this.options.logger.warn(`session ${id} could not be resumed: ${(error as Error).message}`);
       return undefined;
     }
@@ -126,13 +130,14 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
 
   private async openSession(http: HttpMeta): Promise<StreamableHttpSession> {
     const id = randomUUID();
-    const session = new StreamableHttpSession(id, this.options.events);
+    const session = new StreamableHttpSession(id, this.options.events, this.options.streamTag);
     session.onended = () => this.sessions.delete(id);
     this.sessions.set(id, session);
     try {
       await this.options.opener.open(id, session, 'streamable-http', http);
     } catch (error) {
       this.sessions.delete(id);
+      if ((error as Error).name === 'SessionStoreError') throw new HttpError(503, `Service Unavailable: ${(error as Error).message}`, ErrorCode.InternalError);
       throw new HttpError(502, `Bad Gateway: cannot reach the upstream server: ${(error as Error).message}`, ErrorCode.UpstreamClosed);
     }
     return session;

@@ -8,11 +8,11 @@
 import type { ServerResponse } from 'node:http';
 import { idKey, summarize, type JsonRpcId, type MessageSummary } from '../../core/jsonrpc.js';
 import type { HttpMeta } from '../../core/context.js';
-import type { EventTracker } from '../../session/event-tracker.js';
+import { parseEventId, type EventLog, type TrackedEvent } from '../../session/event-tracker.js';
 import type { CloseInfo, SendMeta, Transport } from '../transport.js';
 import { SseStream } from '../http/sse.js';
 
-/** The standalone stream a client opens with GET. */
+/** The standalone stream a client opens with GET (prefixed by the process tag, if any). */
 const GET_STREAM = 'g';
 /** Messages kept for a GET stream the client has not opened yet. */
 const GET_BACKLOG_LIMIT = 256;
@@ -40,11 +40,21 @@ export class StreamableHttpSession implements Transport {
   private backlog: { id: string; text: string }[] = [];
   private nextStream = 1;
   private closed = false;
+  private readonly getStream: string;
+  /** Stops following streams owned by other processes. */
+  private readonly unfollow = new Set<() => void>();
 
+  /**
+   * `tag` makes stream ids unique across proxy processes sharing an event log, so an id names
+   * the process that owns its stream.
+   */
   constructor(
     readonly sessionId: string,
-    private readonly events: EventTracker,
-  ) {}
+    private readonly events: EventLog,
+    private readonly tag = '',
+  ) {
+    this.getStream = `${tag}${GET_STREAM}`;
+  }
 
   async start(): Promise<void> {}
 
@@ -58,7 +68,7 @@ export class StreamableHttpSession implements Transport {
     if (requests.length === 0) {
       res.writeHead(202, { 'mcp-session-id': this.sessionId }).end();
     } else {
-      const streamId = `p${this.nextStream++}`;
+      const streamId = `${this.tag}p${this.nextStream++}`;
       const sse = new SseStream(res, { 'mcp-session-id': this.sessionId });
       const stream: Stream = { sse, pending: new Set(requests.map((r) => idKey(r.summary.id))) };
       this.streams.set(streamId, stream);
@@ -72,11 +82,11 @@ export class StreamableHttpSession implements Transport {
   }
 
   /** A GET: the standalone stream, or the resumption of any stream after `lastEventId`. */
-  openGet(res: ServerResponse, lastEventId?: string): { status: number; message: string } | undefined {
-    const resumed = lastEventId ? this.events.after(this.sessionId, lastEventId) : undefined;
-    const streamId = resumed?.streamId ?? GET_STREAM;
+  async openGet(res: ServerResponse, lastEventId?: string): Promise<{ status: number; message: string } | undefined> {
+    const resumed = lastEventId ? await this.events.after(this.sessionId, lastEventId) : undefined;
+    const streamId = resumed?.streamId ?? this.getStream;
     const existing = this.streams.get(streamId);
-    if (streamId === GET_STREAM && existing?.sse?.open) {
+    if (streamId === this.getStream && existing?.sse?.open) {
       return { status: 409, message: 'Conflict: this session already has an open GET stream' };
     }
     const sse = new SseStream(res, { 'mcp-session-id': this.sessionId });
@@ -93,9 +103,39 @@ export class StreamableHttpSession implements Transport {
       this.backlog = [];
       for (const event of backlog) sse.send(event.text, event.id);
     }
+    if (resumed && !existing && this.events.follow && !streamId.startsWith(this.tag || '\u0000')) {
+      await this.followForeignStream(sse, streamId, resumed.events.at(-1)?.id ?? lastEventId!);
+      return undefined;
+    }
     // A request stream whose answers were all sent (and replayed) is finished.
-    if (streamId !== GET_STREAM && stream.pending.size === 0) this.finishStream(streamId, stream);
+    if (streamId !== this.getStream && stream.pending.size === 0) this.finishStream(streamId, stream);
     return undefined;
+  }
+
+  /**
+   * Another process owns this stream (the client came back to a different proxy): after the
+   * replay, relay what that process still sends, live, in order and without repeats.
+   */
+  private async followForeignStream(sse: SseStream, streamId: string, lastSentId: string): Promise<void> {
+    let last = parseEventId(lastSentId)?.n ?? 0;
+    const deliver = (event: TrackedEvent) => {
+      const n = parseEventId(event.id)?.n ?? 0;
+      if (n <= last) return;
+      last = n;
+      sse.send(event.data, event.id);
+    };
+    let held: TrackedEvent[] | undefined = [];
+    const stop = await this.events.follow!(this.sessionId, streamId, (event) => (held ? held.push(event) : deliver(event)));
+    this.unfollow.add(stop);
+    sse.onclose = () => {
+      stop();
+      this.unfollow.delete(stop);
+    };
+    // What arrived between the replay and the subscription, then what arrived while catching up.
+    const caughtUp = await this.events.after(this.sessionId, lastSentId);
+    for (const event of caughtUp?.events ?? []) deliver(event);
+    for (const event of held.sort((a, b) => (parseEventId(a.id)?.n ?? 0) - (parseEventId(b.id)?.n ?? 0))) deliver(event);
+    held = undefined;
   }
 
   send(text: string, meta?: SendMeta): void {
@@ -106,7 +146,7 @@ export class StreamableHttpSession implements Transport {
     const stream = this.streams.get(streamId);
     if (stream?.sse?.open) {
       stream.sse.send(text, eventId);
-    } else if (streamId === GET_STREAM) {
+    } else if (streamId === this.getStream) {
       this.backlog.push({ id: eventId, text });
       if (this.backlog.length > GET_BACKLOG_LIMIT) this.backlog.shift();
     }
@@ -114,14 +154,14 @@ export class StreamableHttpSession implements Transport {
       const key = idKey(summary.id);
       stream.pending.delete(key);
       this.requestStream.delete(key);
-      if (stream.pending.size === 0 && streamId !== GET_STREAM) this.finishStream(streamId, stream);
+      if (stream.pending.size === 0 && streamId !== this.getStream) this.finishStream(streamId, stream);
     }
   }
 
   private streamFor(summary: MessageSummary, related: JsonRpcId | undefined): string {
-    if (summary.kind === 'response' || summary.kind === 'error') return this.requestStream.get(idKey(summary.id)) ?? GET_STREAM;
-    if (related !== undefined) return this.requestStream.get(idKey(related)) ?? GET_STREAM;
-    return GET_STREAM;
+    if (summary.kind === 'response' || summary.kind === 'error') return this.requestStream.get(idKey(summary.id)) ?? this.getStream;
+    if (related !== undefined) return this.requestStream.get(idKey(related)) ?? this.getStream;
+    return this.getStream;
   }
 
   /** Ends a request stream once it owes nothing; its events stay in the buffer for resumption. */
@@ -133,6 +173,8 @@ export class StreamableHttpSession implements Transport {
   async close(info: CloseInfo = { reason: 'session closed by the proxy' }): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const stop of this.unfollow) stop();
+    this.unfollow.clear();
     for (const stream of this.streams.values()) stream.sse?.end();
     this.streams.clear();
     this.requestStream.clear();

@@ -22,6 +22,7 @@ interface RecordFlags extends VerbosityOptions {
   redactDefaults: boolean;
   maxMessageSize: string;
   label: string[];
+  replace?: boolean;
   url?: string;
   listen?: string;
   transport?: 'streamable' | 'sse' | 'ws';
@@ -96,6 +97,7 @@ export function registerRecord(program: Command): void {
     .option('--redact <path>', 'replace this value on the tape: a path like params.arguments.apiKey, or a key pattern like *token* (repeatable)', collect, [])
     .option('--no-redact-defaults', 'do not redact the default secret keys (*token*, *password*, *secret*, ...)')
     .option('--label <key=value>', 'attach a label to the tape (repeatable)', collect, [])
+    .option('--replace', 'with --name: record over an existing tape of that name (re-recording a test fixture)')
     .option('--max-message-size <size>', 'largest message accepted, e.g. 16MiB', `${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024}MiB`)
     .addHelpText(
       'after',
@@ -113,6 +115,10 @@ export function registerRecord(program: Command): void {
     try {
       const stem = upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : new URL(upstream.url).host.replace(/:/g, '-');
       const name = flags.name ?? store.uniqueName(stem);
+      if (flags.replace) {
+        if (!flags.name) throw new UsageError('--replace goes with --name');
+        store.deleteTape(name);
+      }
       const record: RecordOptions = {
         store,
         tape: { name, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: argv } : { url: upstream.url }, labels: parseLabels(flags.label) },

@@ -41,3 +41,21 @@ export { renderTimeline, timelineLine, tapeHeader, type TimelineOptions } from '
 
 export { createProxy, type Proxy, type ProxyOptions, type RecordOptions } from './proxy/create.js';
 export { runStdioProxy, type StdioProxyOptions, type StdioProxyResult } from './proxy/stdio.js';
+
+export { startHttpProxy, type HttpProxy, type HttpProxyOptions } from './proxy/http.js';
+export { createUpstream, guessUpstreamKind, describeUpstream, type UpstreamSpec, type LiveUpstreamSpec } from './proxy/upstream.js';
+export { replayUpstream, formatSummary, type ReplaySummary, type ReplayUpstream } from './proxy/replay.js';
+export { HttpPolicyInterceptor, type HttpPolicyOptions } from './interceptors/http-policy.js';
+export { SessionStoreError } from './session/manager.js';
+export { SqliteSessionStore } from './session/stores/sqlite.js';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './session/stores/redis.js';
+export { openSessionStore } from './session/open-store.js';
+export { EventTracker, type EventLog, type TrackedEvent } from './session/event-tracker.js';
+export { RedisEventLog } from './session/redis-event-log.js';
+export { StreamableHttpUpstream, type StreamableHttpUpstreamOptions } from './transports/streamable-http/upstream.js';
+export { ReplayTransport, type ReplayOptions, type ReplayStats } from './transports/replay.js';
+export { RequestMatcher, requestKey, describeRequest, type MatcherOptions } from './tape/matcher.js';
+export { buildReplayScript, type ReplayScript } from './tape/replay-script.js';
+export { verifySession, type VerifyReport, type VerifiedRequest, type VerifyOptions } from './tape/verify.js';
+export { diffTapes, hasDifferences, type TapeDiff } from './tape/diff.js';
+export { jsonDiff, describeDifference, type Difference } from './tape/json-diff.js';

@@ -10,6 +10,7 @@ import type { TapeStore } from '../tape/store.js';
 import { ReplayTransport, type ReplayOptions } from '../transports/replay.js';
 import type { Transport } from '../transports/transport.js';
 import type { UpstreamSpec } from './upstream.js';
+import { describeRequest } from '../tape/matcher.js';
 
 export interface ReplayUpstreamOptions extends Omit<ReplayOptions, 'onPassthroughFrame'> {
   /** Record what the passthrough server answers onto the tape (VCR's new episodes). */
@@ -34,7 +35,11 @@ export interface ReplayUpstream {
 export function replayUpstream(store: TapeStore, tapeName: string, options: ReplayUpstreamOptions = {}): ReplayUpstream {
   const tape = store.requireTape(tapeName);
   const script = buildReplayScript(store.frames(tape.id));
-  const transports: ReplayTransport[] = [];
+  // Live sessions' transports; a finished session's counts are folded in and it is let go, so a
+  // long-running replay server does not keep every session it ever served.
+  const transports = new Set<ReplayTransport>();
+  const finished: ReplaySummary = { matched: 0, missed: [], unused: [], passedThrough: 0, answerDifferences: [] };
+  let finishedUnused: string[][] = [];
   let recorder: TapeRecorder | undefined;
   let passthroughSessions = 0;
   const create = (): Transport => {
@@ -49,19 +54,33 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
             }
           : undefined,
     });
-    transports.push(transport);
+    transports.add(transport);
+    const onclose = () => {
+      if (!transports.delete(transport)) return;
+      finished.matched += transport.stats.matched;
+      finished.missed.push(...transport.stats.missed);
+      finished.passedThrough += transport.stats.passedThrough;
+      finished.answerDifferences.push(...transport.stats.answerDifferences);
+      finishedUnused = [intersect([...finishedUnused, transport.unused()])];
+    };
+    const close = transport.close.bind(transport);
+    transport.close = async () => {
+      await close();
+      onclose();
+    };
     return transport;
   };
   return {
     spec: { kind: 'replay', tape: tapeName, create },
     summary: () => {
-      const unused = transports.length === 0 ? script.exchanges.map((e) => `${e.method}`) : intersect(transports.map((t) => t.unused()));
+      const live = [...transports];
+      const lists = [...finishedUnused, ...live.map((t) => t.unused())];
       return {
-        matched: sum(transports.map((t) => t.stats.matched)),
-        missed: transports.flatMap((t) => t.stats.missed),
-        unused,
-        passedThrough: sum(transports.map((t) => t.stats.passedThrough)),
-        answerDifferences: transports.flatMap((t) => t.stats.answerDifferences),
+        matched: finished.matched + sum(live.map((t) => t.stats.matched)),
+        missed: [...finished.missed, ...live.flatMap((t) => t.stats.missed)],
+        unused: lists.length === 0 ? script.exchanges.map((e) => describeRequest(e.method, e.params)) : intersect(lists),
+        passedThrough: finished.passedThrough + sum(live.map((t) => t.stats.passedThrough)),
+        answerDifferences: [...finished.answerDifferences, ...live.flatMap((t) => t.stats.answerDifferences)],
       };
     },
     close: () => recorder?.close(),
@@ -72,6 +91,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** A recorded request counts as unused only if no session used it. */
 function intersect(lists: string[][]): string[] {
+  if (lists.length === 0) return [];
   if (lists.length === 1) return lists[0]!;
   const counts = lists.map((list) => {
     const m = new Map<string, number>();

@@ -59,7 +59,7 @@ export class TapeStore {
     this.db = db;
     this.insertFrame = db.prepare(
       `INSERT INTO frames (tape_id, session_id, seq, t_ms, direction, kind, method, jsonrpc_id, message, original, action, latency_ms, flags, note, redacted)
-       VALUES (@tapeId, @sessionId, @seq, @tMs, @direction, @kind, @method, @id, @message, @original, @action, @latencyMs, @flags, @note, @redacted)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -213,24 +213,32 @@ export class TapeStore {
     this.guard(() =>
       this.db.transaction(() => {
         let seq = firstSeq;
+        // Frames of a batch nearly always share a session: resolve its row once, not per frame.
+        let lastKey: string | undefined;
+        let sessionId = 0;
         for (const frame of frames) {
-          this.insertFrame.run({
+          if (frame.sessionKey !== lastKey) {
+            lastKey = frame.sessionKey;
+            sessionId = this.sessionRow(tapeId, frame.sessionKey, transport);
+          }
+          // Positional parameters: binding by name costs more, and this runs for every frame.
+          this.insertFrame.run(
             tapeId,
-            sessionId: this.sessionRow(tapeId, frame.sessionKey, transport),
-            seq: seq++,
-            tMs: frame.tMs,
-            direction: frame.direction,
-            kind: frame.kind,
-            method: frame.method ?? null,
-            id: frame.id ?? null,
-            message: frame.message,
-            original: frame.original ?? null,
-            action: frame.action,
-            latencyMs: frame.latencyMs ?? null,
-            flags: frame.flags.length > 0 ? JSON.stringify(frame.flags) : null,
-            note: frame.note ?? null,
-            redacted: frame.redacted.length > 0 ? JSON.stringify(frame.redacted) : null,
-          });
+            sessionId,
+            seq++,
+            frame.tMs,
+            frame.direction,
+            frame.kind,
+            frame.method ?? null,
+            frame.id ?? null,
+            frame.message,
+            frame.original ?? null,
+            frame.action,
+            frame.latencyMs ?? null,
+            frame.flags.length > 0 ? JSON.stringify(frame.flags) : null,
+            frame.note ?? null,
+            frame.redacted.length > 0 ? JSON.stringify(frame.redacted) : null,
+          );
         }
       })(),
     );

@@ -21,6 +21,7 @@ export class LineStreamTransport implements Transport {
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
   private closed = false;
+  private corked = false;
   private readonly decoder: LineDecoder;
 
   constructor(
@@ -53,8 +54,19 @@ export class LineStreamTransport implements Transport {
     // Only the output's own state matters: a client that closed its stdin still reads our stdout,
     // and answers to what it sent before closing are still owed.
     if (this.output.destroyed || this.output.writableEnded) return;
-    // One message per line: text from elsewhere (a pretty-printed HTTP body) is compacted first.
-    this.output.write(encodeLine(text.includes('\n') ? JSON.stringify(JSON.parse(text)) : text));
+    // Messages sent in one tick leave in one write (one syscall), not one each.
+    if (!this.corked) {
+      this.corked = true;
+      this.output.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.output.uncork();
+      });
+    }
+    // One message per line: text from elsewhere (a pretty-printed HTTP body) is folded first.
+    // JSON strings cannot hold a raw CR or LF, so these are whitespace between tokens; folding
+    // them (rather than re-stringifying) keeps big integer ids and -0 exactly as sent.
+    this.output.write(encodeLine(/[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text));
   }
 
   async close(): Promise<void> {

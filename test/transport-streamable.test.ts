@@ -159,6 +159,10 @@ describe('Streamable HTTP client through the proxy', () => {
       expect(JSON.stringify(ra)).toContain('3');
       expect(JSON.stringify(rb)).toContain('30');
       expect(tap.proxy.links.size).toBe(2);
+      // Each proxy session knows its own upstream session, which the client never sees.
+      const upstreamIds = [...tap.proxy.links.values()].map((link) => link.session.upstreamSessionId);
+      expect(new Set(upstreamIds).size).toBe(2);
+      expect(upstreamIds.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
     } finally {
       await a.close();
       await b.close();

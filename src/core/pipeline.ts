@@ -320,6 +320,7 @@ export class Pipeline {
         if (isObject(result.serverInfo)) session.serverInfo = result.serverInfo;
         if (result.capabilities !== undefined) session.serverCapabilities = result.capabilities as JsonValue;
         if (typeof result.protocolVersion === 'string') session.protocolVersion = result.protocolVersion;
+        if (link.upstream.sessionId) session.upstreamSessionId = link.upstream.sessionId;
       }
     });
   }

@@ -31,6 +31,8 @@ export interface CloseInfo {
 
 export interface Transport {
   readonly kind: TransportKind;
+  /** The session id the peer gave this connection, when it gives one (Streamable HTTP). */
+  readonly sessionId?: string;
   start(): Promise<void>;
   /** Sends one serialised JSON-RPC message. */
   send(text: string, meta?: SendMeta): void;

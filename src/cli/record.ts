@@ -12,6 +12,8 @@ import { SessionManager } from '../session/manager.js';
 import { openSessionStore } from '../session/open-store.js';
 import { RedisSessionStore } from '../session/stores/redis.js';
 import { RedisEventLog } from '../session/redis-event-log.js';
+import { RateLimitInterceptor, parseRate } from '../interceptors/rate-limit.js';
+import type { Interceptor } from '../core/chain.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/framing.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 
@@ -23,6 +25,9 @@ interface RecordFlags extends VerbosityOptions {
   maxMessageSize: string;
   label: string[];
   replace?: boolean;
+  rate?: string;
+  burst?: string;
+  globalRate?: string;
   url?: string;
   listen?: string;
   transport?: 'streamable' | 'sse' | 'ws';
@@ -98,6 +103,9 @@ export function registerRecord(program: Command): void {
     .option('--no-redact-defaults', 'do not redact the default secret keys (*token*, *password*, *secret*, ...)')
     .option('--label <key=value>', 'attach a label to the tape (repeatable)', collect, [])
     .option('--replace', 'with --name: record over an existing tape of that name (re-recording a test fixture)')
+    .option('--rate <rate>', 'limit each session to this many requests, e.g. 20/s or 100/min; more get a JSON-RPC error saying when to retry')
+    .option('--burst <n>', 'with --rate: how many requests may come at once (default: the per-second rate)')
+    .option('--global-rate <rate>', 'limit all sessions together to this many requests')
     .option('--max-message-size <size>', 'largest message accepted, e.g. 16MiB', `${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024}MiB`)
     .addHelpText(
       'after',
@@ -128,7 +136,8 @@ export function registerRecord(program: Command): void {
       if (flags.listen) {
         await serveHttp(flags, upstream, record, logger);
       } else {
-        const result = await runStdioProxy({ upstream, logger, record, maxMessageBytes: parseSize(flags.maxMessageSize) });
+        const sessions = new SessionManager();
+        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: rateLimits(flags, sessions), maxMessageBytes: parseSize(flags.maxMessageSize) });
         process.exitCode = result.exitCode;
       }
       logger.info(`tape "${name}" saved to ${store.file}`);
@@ -192,6 +201,7 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     store instanceof RedisSessionStore
       ? new RedisEventLog({ redis: store.redis, capacity: eventBuffer, ttlMs: idleTimeoutMs, onError: (error) => logger.warn(`SSE events not saved to Redis: ${error.message}`) })
       : undefined;
+  const sessions = new SessionManager({ store, idleTimeoutMs, onStoreError: (error) => logger.error(error.message) });
   const server = await startHttpProxy({
     listen,
     upstream,
@@ -199,7 +209,8 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     record,
     eventBuffer,
     events,
-    sessions: new SessionManager({ store, idleTimeoutMs, onStoreError: (error) => logger.error(error.message) }),
+    sessions,
+    interceptors: rateLimits(flags, sessions),
     policy: { allowedOrigins: flags.allowOrigin, maxBodyBytes: parseSize(flags.maxBodySize) },
   }).catch(async (error: NodeJS.ErrnoException) => {
     await store.close();
@@ -221,6 +232,32 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     process.on('SIGTERM', stop);
   });
   await server.close({ drainTimeoutMs });
+}
+
+/** The rate-limit interceptor the flags ask for, if any. */
+function rateLimits(flags: RecordFlags, sessions: SessionManager): Interceptor[] {
+  if (!flags.rate && !flags.globalRate) {
+    if (flags.burst) throw new UsageError('--burst goes with --rate');
+    return [];
+  }
+  const rate = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    try {
+      return parseRate(value);
+    } catch (error) {
+      throw new UsageError(`${flag}: ${(error as Error).message}`);
+    }
+  };
+  const burst = flags.burst === undefined ? undefined : wholeNumber('--burst', flags.burst);
+  const perSecond = rate('--rate', flags.rate);
+  const globalPerSecond = rate('--global-rate', flags.globalRate);
+  const limiter = new RateLimitInterceptor({
+    perSession: perSecond === undefined ? undefined : { perSecond, burst },
+    global: globalPerSecond === undefined ? undefined : { perSecond: globalPerSecond },
+    sessions,
+  });
+  sessions.on('cleanup', (session) => limiter.forget(session.id));
+  return [limiter];
 }
 
 function wholeNumber(flag: string, value: string): number {

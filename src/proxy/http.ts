@@ -11,6 +11,7 @@ import { HttpListener, type ListenAddress } from '../transports/http/listener.js
 import type { HttpEndpoint, SessionOpener, UpgradeEndpoint } from '../transports/http/endpoint.js';
 import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.js';
 import { StatelessRelay } from '../transports/streamable-http/stateless.js';
+import { WebSocketEndpoint } from '../transports/websocket/endpoint.js';
 import type { Transport } from '../transports/transport.js';
 import type { Link } from '../core/pipeline.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
@@ -26,6 +27,8 @@ export interface HttpProxyOptions extends ProxyOptions {
   eventBuffer?: number;
   /** Where SSE events are kept: in this process by default; a shared log lets another process resume. */
   events?: EventLog;
+  /** How often WebSocket peers are pinged (a peer that misses a pong is dead). Default 30 s. */
+  pingIntervalMs?: number;
 }
 
 export interface HttpProxy {
@@ -48,6 +51,7 @@ export interface EndpointFactoryContext {
   events: EventLog;
   policy: HttpPolicyInterceptor;
   proxy: Proxy;
+  pingIntervalMs?: number;
 }
 
 export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpProxy> {
@@ -112,7 +116,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     if (link && reason === 'idle') void link.downstream.close();
   });
 
-  const context: EndpointFactoryContext = { opener, events, policy, proxy };
+  const context: EndpointFactoryContext = { opener, events, policy, proxy, pingIntervalMs: options.pingIntervalMs };
   const maxBodyBytes = policy.maxBodyBytes;
   const spec = options.upstream;
   const methods = new Map<string, string>();
@@ -181,7 +185,7 @@ function extraHttpEndpoints(_context: EndpointFactoryContext): Record<string, Ht
   return {};
 }
 
-/** The WebSocket endpoint (/ws), once built. */
-function extraUpgradeEndpoints(_context: EndpointFactoryContext): Record<string, UpgradeEndpoint> {
-  return {};
+/** The WebSocket endpoint (/ws). */
+function extraUpgradeEndpoints(context: EndpointFactoryContext): Record<string, UpgradeEndpoint> {
+  return { '/ws': new WebSocketEndpoint(context.opener, context.proxy.logger, context.pingIntervalMs) };
 }

@@ -6,6 +6,7 @@ import type { HttpMeta } from '../core/context.js';
 import type { Logger } from '../core/log.js';
 import { ChildProcessTransport } from '../transports/stdio.js';
 import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.js';
+import { WebSocketUpstream } from '../transports/websocket/upstream.js';
 import type { Transport } from '../transports/transport.js';
 
 export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws' | 'replay';
@@ -48,6 +49,10 @@ const factories: Partial<Record<UpstreamKind, (spec: UpstreamSpec, ctx: Upstream
   replay: (spec) => {
     if (spec.kind !== 'replay') throw new Error('not a replay upstream');
     return spec.create();
+  },
+  ws: (spec, ctx) => {
+    if (spec.kind !== 'ws') throw new Error('not a WebSocket upstream');
+    return new WebSocketUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, logger: ctx.logger });
   },
   streamable: (spec, ctx) => {
     if (spec.kind !== 'streamable') throw new Error('not a Streamable HTTP upstream');

@@ -12,6 +12,7 @@ import type { HttpEndpoint, SessionOpener, UpgradeEndpoint } from '../transports
 import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.js';
 import { StatelessRelay } from '../transports/streamable-http/stateless.js';
 import { WebSocketEndpoint } from '../transports/websocket/endpoint.js';
+import { LegacySseEndpoint, MESSAGES_PATH } from '../transports/sse/endpoint.js';
 import type { Transport } from '../transports/transport.js';
 import type { Link } from '../core/pipeline.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
@@ -180,9 +181,10 @@ function summarizeMethod(text: string): string | undefined {
   }
 }
 
-/** The legacy HTTP+SSE endpoints (/sse, /messages), once built. */
-function extraHttpEndpoints(_context: EndpointFactoryContext): Record<string, HttpEndpoint> {
-  return {};
+/** The legacy HTTP+SSE endpoints: one object serves /sse and /messages, which share sessions. */
+function extraHttpEndpoints(context: EndpointFactoryContext): Record<string, HttpEndpoint> {
+  const legacy = new LegacySseEndpoint({ opener: context.opener, maxBodyBytes: context.policy.maxBodyBytes, logger: context.proxy.logger });
+  return { '/sse': legacy, [MESSAGES_PATH]: legacy };
 }
 
 /** The WebSocket endpoint (/ws). */

@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js';
 import { ChildProcessTransport } from '../transports/stdio.js';
 import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.js';
 import { WebSocketUpstream } from '../transports/websocket/upstream.js';
+import { LegacySseUpstream } from '../transports/sse/upstream.js';
 import type { Transport } from '../transports/transport.js';
 
 export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws' | 'replay';
@@ -49,6 +50,10 @@ const factories: Partial<Record<UpstreamKind, (spec: UpstreamSpec, ctx: Upstream
   replay: (spec) => {
     if (spec.kind !== 'replay') throw new Error('not a replay upstream');
     return spec.create();
+  },
+  sse: (spec, ctx) => {
+    if (spec.kind !== 'sse') throw new Error('not a legacy SSE upstream');
+    return new LegacySseUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, logger: ctx.logger });
   },
   ws: (spec, ctx) => {
     if (spec.kind !== 'ws') throw new Error('not a WebSocket upstream');

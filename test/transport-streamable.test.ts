@@ -515,3 +515,39 @@ describe('replaying an HTTP-recorded tape over HTTP', () => {
     expect(replayErr).toMatch(/replay: \d+ matched, 0 missed/);
   });
 });
+
+describe('headers passed to the upstream', () => {
+  it('passes the client headers on, except those stripped, and only the allowed ones when listed', async () => {
+    const { spawn } = await import('node:child_process');
+    const fixture = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'stateless-server.mjs'), '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const port = await new Promise<number>((resolve) => fixture.stderr!.on('data', (chunk: Buffer) => /listening (\d+)/.test(chunk.toString()) && resolve(Number(/listening (\d+)/.exec(chunk.toString())![1]))));
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const seen = async (policy: { stripHeaders?: string[]; allowHeaders?: string[] }) => {
+      const store = TapeStore.open(join(dir, `headers-${Math.random()}.db`));
+      const proxy = await startHttpProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: { kind: 'streamable', url }, logger: silentLogger, policy, record: { store, tape: { name: 'h', transport: 'streamable' } } });
+      const client = new Client({ name: 'headers', version: '1.0.0' });
+      try {
+        await client.connect(new StreamableHTTPClientTransport(new URL(proxy.urls.streamableHttp), { requestInit: { headers: { 'x-custom': 'secret-value', authorization: 'Bearer abc' } } }));
+        const result = await client.callTool({ name: 'headers', arguments: {} });
+        return JSON.parse((result.content as { text: string }[])[0]!.text) as { custom?: string };
+      } finally {
+        await client.close();
+        await proxy.close({ drainTimeoutMs: 100 });
+        const reader = TapeStore.open(store.file, { readonly: true });
+        // Tapes never hold headers: the credentials the client sent are nowhere on it.
+        const all = reader.frames(reader.requireTape('h').id).map((f) => f.message).join('\n');
+        expect(all).not.toContain('Bearer abc');
+        reader.close();
+        store.close();
+      }
+    };
+    try {
+      expect((await seen({})).custom).toBe('secret-value');
+      expect((await seen({ stripHeaders: ['x-custom'] })).custom).toBeUndefined();
+      expect((await seen({ allowHeaders: ['authorization'] })).custom).toBeUndefined();
+      expect((await seen({ allowHeaders: ['x-custom'] })).custom).toBe('secret-value');
+    } finally {
+      fixture.kill();
+    }
+  });
+});

@@ -33,6 +33,8 @@ interface RecordFlags extends VerbosityOptions {
   transport?: 'streamable' | 'sse' | 'ws';
   header: string[];
   allowOrigin: string[];
+  stripHeader: string[];
+  allowHeader: string[];
   maxBodySize: string;
   eventBuffer: string;
   sessions?: string;
@@ -92,6 +94,8 @@ export function registerRecord(program: Command): void {
     .option('--listen <host:port>', 'serve clients over HTTP (/mcp, /sse, /ws) on this address instead of stdio; port 0 picks a free one')
     .option('--header <name:value>', 'send this header to an HTTP upstream (repeatable)', collect, [])
     .option('--allow-origin <origin>', 'with --listen: a browser origin allowed besides loopback ones, or * (repeatable)', collect, [])
+    .option('--strip-header <name>', 'with --listen: a client header never passed to the upstream (repeatable)', collect, [])
+    .option('--allow-header <name>', 'with --listen: pass only these client headers to the upstream (repeatable)', collect, [])
     .option('--max-body-size <size>', 'with --listen: largest HTTP request body', `${DEFAULT_MAX_BODY_BYTES / 1024 / 1024}MiB`)
     .option('--event-buffer <n>', 'with --listen: SSE events kept per session for Last-Event-ID resumption', '1000')
     .option('--sessions <store>', 'with --listen: where sessions live: memory, sqlite, sqlite:FILE or redis://HOST:PORT/DB', 'memory')
@@ -211,7 +215,12 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     events,
     sessions,
     interceptors: rateLimits(flags, sessions),
-    policy: { allowedOrigins: flags.allowOrigin, maxBodyBytes: parseSize(flags.maxBodySize) },
+    policy: {
+      allowedOrigins: flags.allowOrigin,
+      maxBodyBytes: parseSize(flags.maxBodySize),
+      stripHeaders: flags.stripHeader,
+      allowHeaders: flags.allowHeader.length > 0 ? flags.allowHeader : undefined,
+    },
   }).catch(async (error: NodeJS.ErrnoException) => {
     await store.close();
     if (error.code === 'EADDRINUSE') throw new UsageError(`${flags.listen} is already in use; pick another --listen port`, 1);

@@ -7,11 +7,19 @@
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
+/** How much of each end of a discarded line is kept: enough to find its JSON-RPC id. */
+const EXCERPT_BYTES = 256;
+
+/** The two ends of a discarded line (an id sits at one end in practice). */
+export interface LineExcerpt {
+  head: string;
+  tail: string;
+}
 
 export interface LineDecoderEvents {
   line(text: string): void;
   /** A line longer than the limit; its bytes were discarded up to the next newline. */
-  oversized(byteLength: number, limit: number): void;
+  oversized(byteLength: number, limit: number, excerpt: LineExcerpt): void;
 }
 
 export class LineDecoder {
@@ -20,6 +28,8 @@ export class LineDecoder {
   /** True while discarding the rest of an oversized line. */
   private skipping = false;
   private skippedBytes = 0;
+  private skippedHead: Buffer = Buffer.alloc(0);
+  private skippedTail: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly events: LineDecoderEvents,
@@ -34,9 +44,13 @@ export class LineDecoder {
       const piece = chunk.subarray(start, end);
       if (this.skipping) {
         this.skippedBytes += piece.length;
+        this.skippedTail = lastBytes([this.skippedTail, piece], EXCERPT_BYTES);
       } else if (this.pendingBytes + piece.length > this.maxBytes) {
         this.skipping = true;
         this.skippedBytes = this.pendingBytes + piece.length;
+        // Only the ends are kept, to tell the peer which message was refused.
+        this.skippedHead = firstBytes([...this.pending, piece], EXCERPT_BYTES);
+        this.skippedTail = lastBytes([...this.pending, piece], EXCERPT_BYTES);
         this.pending = [];
         this.pendingBytes = 0;
       } else if (piece.length > 0) {
@@ -56,9 +70,14 @@ export class LineDecoder {
 
   private endLine(): void {
     if (this.skipping) {
-      this.events.oversized(this.skippedBytes, this.maxBytes);
+      let tail = this.skippedTail;
+      if (tail.length > 0 && tail[tail.length - 1] === CARRIAGE_RETURN) tail = tail.subarray(0, -1);
+      const excerpt = { head: this.skippedHead.toString('utf8'), tail: tail.toString('utf8') };
+      const bytes = this.skippedBytes;
       this.skipping = false;
       this.skippedBytes = 0;
+      this.skippedHead = this.skippedTail = Buffer.alloc(0);
+      this.events.oversized(bytes, this.maxBytes, excerpt);
       return;
     }
     let bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
@@ -69,6 +88,30 @@ export class LineDecoder {
     if (text.trim().length === 0) return;
     this.events.line(text);
   }
+}
+
+/** The first `n` bytes of parts laid end to end, as a copy (never a view that keeps a big chunk alive). */
+function firstBytes(parts: Buffer[], n: number): Buffer {
+  const taken: Buffer[] = [];
+  let length = 0;
+  for (const part of parts) {
+    if (length >= n) break;
+    taken.push(part.subarray(0, n - length));
+    length += taken[taken.length - 1]!.length;
+  }
+  return Buffer.concat(taken, length);
+}
+
+/** The last `n` bytes of parts laid end to end, as a copy. */
+function lastBytes(parts: Buffer[], n: number): Buffer {
+  const taken: Buffer[] = [];
+  let length = 0;
+  for (let i = parts.length - 1; i >= 0 && length < n; i--) {
+    const part = parts[i]!;
+    taken.unshift(part.subarray(Math.max(0, part.length - (n - length))));
+    length += taken[0]!.length;
+  }
+  return Buffer.concat(taken, length);
 }
 
 /** Frames one message for a newline-delimited stream. */

@@ -93,6 +93,32 @@ export function responseFor(id: JsonRpcId, mock: unknown): JsonObject {
   return { jsonrpc: '2.0', id, result: (mock ?? {}) as JsonValue };
 }
 
+const ID = String.raw`(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:[^"\\]|\\.)*"|null)`;
+/** The start of a message: optional "jsonrpc" and "id", then the key that tells what it is. */
+const LEADING = new RegExp(String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?(?:"id"\s*:\s*${ID}\s*,\s*)?"(method|result|error)"\s*:`);
+const LEADING_ID = new RegExp(String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*${ID}`);
+/** `"id":…}` closing a message: one brace, so an id nested in params or a result does not count. */
+const TRAILING_ID = new RegExp(String.raw`"id"\s*:\s*${ID}\s*\}\s*$`);
+
+/**
+ * What can be told of a message known only by its two ends (one too large to read whole):
+ * serialisers put the id first or last, and the key saying request or response near the start.
+ */
+export function summarizeEnds(head: string, tail: string): { id?: JsonRpcId; kind?: 'request' | 'response' } {
+  const seen: { id?: JsonRpcId; kind?: 'request' | 'response' } = {};
+  const key = LEADING.exec(head)?.[2];
+  if (key) seen.kind = key === 'method' ? 'request' : 'response';
+  const id = (LEADING_ID.exec(head) ?? TRAILING_ID.exec(tail))?.[1];
+  if (id !== undefined) {
+    try {
+      seen.id = JSON.parse(id) as JsonRpcId;
+    } catch {
+      // Not an id after all.
+    }
+  }
+  return seen;
+}
+
 /** A map key for an id that keeps 1 and "1" apart, as JSON-RPC requires. */
 export function idKey(id: JsonRpcId | undefined): string {
   return typeof id === 'string' ? `s:${id}` : `n:${String(id)}`;

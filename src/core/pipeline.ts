@@ -13,6 +13,7 @@ import {
   isObject,
   responseFor,
   summarize,
+  summarizeEnds,
   type Direction,
   type JsonObject,
   type JsonRpcId,
@@ -74,8 +75,8 @@ export class Pipeline {
     upstream.onmessage = (text, meta) => this.handle(link, 's2c', text, meta);
     upstream.ondeliveryfailed = (text, reason) => this.undelivered(link, 'c2s', text, reason);
     downstream.ondeliveryfailed = (text, reason) => this.undelivered(link, 's2c', text, reason);
-    downstream.onoversized = (bytes, limit) => this.oversized(link, 'c2s', bytes, limit);
-    upstream.onoversized = (bytes, limit) => this.oversized(link, 's2c', bytes, limit);
+    downstream.onoversized = (bytes, limit, ends) => this.oversized(link, 'c2s', bytes, limit, ends);
+    upstream.onoversized = (bytes, limit, ends) => this.oversized(link, 's2c', bytes, limit, ends);
     downstream.onerror = (error) => this.logger.debug(`client transport: ${error.message}`);
     upstream.onerror = (error) => this.logger.debug(`server transport: ${error.message}`);
     upstream.onclose = (info) => {
@@ -275,7 +276,7 @@ export class Pipeline {
     });
   }
 
-  private oversized(link: Link, direction: Direction, bytes: number, limit: number): void {
+  private oversized(link: Link, direction: Direction, bytes: number, limit: number, ends?: { head: string; tail: string }): void {
     const reason = `message of ${bytes} bytes exceeds the ${limit}-byte limit and was discarded`;
     this.logger.warn(`${direction === 'c2s' ? 'client' : 'server'} sent a ${reason}`);
     const note = { jsonrpc: '2.0', method: 'mcp-tap/oversized', params: { bytes, limit } } as JsonObject;
@@ -291,8 +292,22 @@ export class Pipeline {
       flags: ['oversized'],
       note: reason,
     });
-    // The id of a discarded message is unknown, so the client hears of it with id null.
-    if (direction === 'c2s') this.reply(link, 'c2s', errorResponse(null, ErrorCode.MessageTooLarge, reason), 'block');
+    // Whoever is owed an answer hears of it, under the message's id when its ends show it. Big
+    // lines are mostly answers from the server, mostly requests from the client.
+    const seen = ends ? summarizeEnds(ends.head, ends.tail) : {};
+    const kind = seen.kind ?? (direction === 's2c' ? 'response' : 'request');
+    if (kind === 'response') {
+      const pending = link.pending[opposite(direction)];
+      const request = seen.id === undefined ? undefined : pending.get(idKey(seen.id));
+      if (!request) return;
+      pending.delete(idKey(seen.id));
+      const token = progressTokenOf(request.params);
+      if (token !== undefined) link.progress.delete(idKey(token));
+      const message = errorResponse(request.id, ErrorCode.MessageTooLarge, `the answer to ${request.method} (${bytes} bytes) exceeds the ${limit}-byte limit and was discarded`);
+      this.synthesize(link, direction, message, 'block', { request, flags: ['oversized'] });
+    } else if (direction === 'c2s' || seen.id !== undefined) {
+      this.reply(link, direction, errorResponse(seen.id ?? null, ErrorCode.MessageTooLarge, reason), 'block');
+    }
   }
 
   /** The server is gone: every request it still owed gets an error that says so. */
@@ -331,7 +346,9 @@ export class Pipeline {
     verdict: Verdict,
     sent: { text: string; message: unknown; summary: MessageSummary; original?: string },
   ): void {
-    const note = verdict.notes.length > 0 ? verdict.notes.join('; ') : verdict.reason;
+    // The block reason belongs on the tape even when earlier steps (a delay, a pause) left notes.
+    const notes = verdict.reason === undefined ? verdict.notes : [...verdict.notes, verdict.reason];
+    const note = notes.length > 0 ? notes.join('; ') : undefined;
     const event: FrameEvent = {
       sessionId: link.session.id,
       transport: link.session.transport,

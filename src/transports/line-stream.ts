@@ -33,7 +33,7 @@ export class LineStreamTransport implements Transport {
     this.decoder = new LineDecoder(
       {
         line: (text) => this.onmessage?.(text),
-        oversized: (bytes, limit) => this.onoversized?.(bytes, limit),
+        oversized: (bytes, limit, excerpt) => this.onoversized?.(bytes, limit, excerpt),
       },
       options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     );

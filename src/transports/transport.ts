@@ -40,8 +40,8 @@ export interface Transport {
   onmessage?: (text: string, meta?: ReceiveMeta) => void;
   /** A message that could not be delivered (the upstream refused or was unreachable). */
   ondeliveryfailed?: (text: string, reason: string) => void;
-  /** A message that could not be framed (too large); the transport keeps going. */
-  onoversized?: (byteLength: number, limit: number) => void;
+  /** A message that could not be framed (too large); the transport keeps going. `ends`: its first and last bytes, when known. */
+  onoversized?: (byteLength: number, limit: number, ends?: { head: string; tail: string }) => void;
   /** Trouble that does not end the transport. */
   onerror?: (error: Error) => void;
   /** Called once, when the peer is gone. */

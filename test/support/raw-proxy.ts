@@ -10,6 +10,8 @@ export interface RawProxy {
   child: ChildProcessWithoutNullStreams;
   /** Every line the proxy wrote to stdout, parsed (a test fails on a line that is not JSON). */
   out: unknown[];
+  /** The same lines, as written. */
+  lines: string[];
   stderr: () => string;
   send(line: string): void;
   /** Waits for a stdout message that satisfies `match`. */
@@ -20,12 +22,14 @@ export interface RawProxy {
 export function rawProxy(args: string[]): RawProxy {
   const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const out: unknown[] = [];
+  const lines: string[] = [];
   const waiters: { match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
   let err = '';
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   createInterface({ input: child.stdout }).on('line', (line) => {
     // Anything on stdout that is not JSON would break a real client: JSON.parse throws here.
     const message = JSON.parse(line) as Record<string, unknown>;
+    lines.push(line);
     out.push(message);
     for (const waiter of [...waiters]) {
       if (waiter.match(message)) {
@@ -38,6 +42,7 @@ export function rawProxy(args: string[]): RawProxy {
   return {
     child,
     out,
+    lines,
     stderr: () => err,
     send: (line) => child.stdin.write(`${line}\n`),
     next: (match, timeoutMs = 10_000) => {

@@ -6,6 +6,8 @@ import { EventEmitter } from 'node:events';
 import type { Direction, MessageSummary } from './jsonrpc.js';
 
 export const DEFAULT_PAUSE_TIMEOUT_MS = 5 * 60 * 1000;
+/** The longest delay a Node timer can wait (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type PauseDecision =
   | { type: 'continue' }
@@ -54,13 +56,16 @@ export class PauseController extends EventEmitter<PauseControllerEvents> {
   hold(message: Omit<PausedMessage, 'pauseId' | 'pausedAt' | 'deadline'>, timeoutMs = this.defaultTimeoutMs): Promise<PauseResolution> {
     const pauseId = this.nextId++;
     const pausedAt = Date.now();
-    const info: PausedMessage = { ...message, pauseId, pausedAt, deadline: pausedAt + timeoutMs };
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settle(pauseId, { type: 'continue' }, true), timeoutMs);
+    // Node fires a timer longer than it can hold at once; a very long wait must stay long.
+    const waitMs = Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS);
+    const info: PausedMessage = { ...message, pauseId, pausedAt, deadline: pausedAt + waitMs };
+    const resolution = new Promise<PauseResolution>((resolve) => {
+      const timer = setTimeout(() => this.settle(pauseId, { type: 'continue' }, true), waitMs);
       timer.unref();
       this.held.set(pauseId, { info, resolve, timer });
-      this.emit('paused', info);
     });
+    this.announce('paused', info);
+    return resolution;
   }
 
   list(): PausedMessage[] {
@@ -89,7 +94,21 @@ export class PauseController extends EventEmitter<PauseControllerEvents> {
     clearTimeout(held.timer);
     const resolution: PauseResolution = { decision, timedOut, heldMs: Date.now() - held.info.pausedAt };
     held.resolve(resolution);
-    this.emit('resumed', held.info, resolution);
+    this.announce('resumed', held.info, resolution);
     return true;
+  }
+
+  /**
+   * Tells listeners (a UI, a control channel). One that fails must neither lose the message
+   * nor, when a timeout fires from a timer, take the process down.
+   */
+  private announce<E extends keyof PauseControllerEvents>(event: E, ...args: PauseControllerEvents[E]): void {
+    for (const listener of this.rawListeners(event) as ((...a: PauseControllerEvents[E]) => void)[]) {
+      try {
+        listener(...args);
+      } catch (error) {
+        console.error(`mcp-tap: a "${event}" listener of the pause controller failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 }

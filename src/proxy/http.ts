@@ -189,5 +189,5 @@ function extraHttpEndpoints(context: EndpointFactoryContext): Record<string, Htt
 
 /** The WebSocket endpoint (/ws). */
 function extraUpgradeEndpoints(context: EndpointFactoryContext): Record<string, UpgradeEndpoint> {
-  return { '/ws': new WebSocketEndpoint(context.opener, context.proxy.logger, context.pingIntervalMs) };
+  return { '/ws': new WebSocketEndpoint({ opener: context.opener, logger: context.proxy.logger, pingIntervalMs: context.pingIntervalMs }) };
 }

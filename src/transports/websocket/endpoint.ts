@@ -1,40 +1,63 @@
-/** The proxy's WebSocket endpoint (`/ws`, subprotocol `mcp`): each connection is a session. */
+/**
+ * The proxy's WebSocket endpoint (`/ws`, subprotocol `mcp`): each accepted connection is a client
+ * session of its own, connected to a fresh upstream.
+ */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { HttpMeta } from '../../core/context.js';
-import type { Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/log.js';
 import type { SessionOpener, UpgradeEndpoint } from '../http/endpoint.js';
 import { WebSocketSession } from './session.js';
 
+/** The subprotocol the SDK's WebSocketClientTransport asks for. */
 export const SUBPROTOCOL = 'mcp';
 
-export class WebSocketEndpoint implements UpgradeEndpoint {
-  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false) });
-  private readonly sessions = new Set<WebSocketSession>();
+/** A close frame's reason may hold at most 123 bytes. */
+const MAX_CLOSE_REASON_BYTES = 123;
 
-  constructor(
-    private readonly opener: SessionOpener,
-    private readonly logger: Logger,
-    private readonly pingIntervalMs?: number,
-  ) {}
+export interface WebSocketEndpointOptions {
+  opener: SessionOpener;
+  logger?: Logger;
+  /** How often clients are pinged. Default 30 s. */
+  pingIntervalMs?: number;
+  /** Largest frame accepted; a larger one ends the connection (close code 1009). Default: ws's 100 MiB. */
+  maxMessageBytes?: number;
+}
+
+export class WebSocketEndpoint implements UpgradeEndpoint {
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Set<WebSocketSession>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: WebSocketEndpointOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageBytes,
+      // Only called when the client offers subprotocols; handleUpgrade has refused those without `mcp`.
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+  }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, http: HttpMeta): void {
-    const offered = req.headers['sec-websocket-protocol'];
-    if (offered && !offered.split(',').map((p) => p.trim()).includes(SUBPROTOCOL)) {
-      socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      this.logger.warn(`refused a WebSocket offering subprotocol(s) "${offered}"; mcp-tap speaks "${SUBPROTOCOL}"`);
+    const offered = offeredProtocols(req);
+    if (offered.length > 0 && !offered.includes(SUBPROTOCOL)) {
+      const message = `Bad Request: WebSocket subprotocol "${offered.join(', ')}" is not spoken here; mcp-tap speaks "${SUBPROTOCOL}"`;
+      socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+      this.logger.warn(`refused a WebSocket client offering subprotocol(s) "${offered.join(', ')}"`);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new WebSocketSession(ws, this.pingIntervalMs);
+      const session = new WebSocketSession(ws, { pingIntervalMs: this.options.pingIntervalMs, http });
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));
-      this.opener.open(randomUUID(), session, 'websocket', http).catch((error: Error) => {
+      this.options.opener.open(randomUUID(), session, 'websocket', http).catch((error: Error) => {
         this.sessions.delete(session);
+        this.logger.warn(`refused a WebSocket session: ${error.message}`);
         // 1011: the server met a condition that kept it from serving the request.
-        ws.close(1011, `cannot reach the upstream server: ${error.message}`.slice(0, 120));
+        ws.close(1011, closeReason(`cannot open the session: ${error.message}`));
       });
     });
   }
@@ -44,4 +67,21 @@ export class WebSocketEndpoint implements UpgradeEndpoint {
     this.sessions.clear();
     this.wss.close();
   }
+}
+
+function offeredProtocols(req: IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** Cuts a reason to what a close frame can carry, without splitting a character. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= MAX_CLOSE_REASON_BYTES) return text;
+  let cut = text.slice(0, MAX_CLOSE_REASON_BYTES - 3);
+  while (Buffer.byteLength(`${cut}...`) > MAX_CLOSE_REASON_BYTES) cut = cut.slice(0, -1);
+  return `${cut}...`;
 }

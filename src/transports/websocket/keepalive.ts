@@ -3,19 +3,28 @@ import type { WebSocket } from 'ws';
 
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
 
-/** Starts pinging; calls `dead` once if a pong does not come back in time. Returns a stop function. */
+/**
+ * Pings every `intervalMs`; calls `dead` once if the previous ping was not answered by the time
+ * the next is due. Returns a function that stops it.
+ */
 export function keepAlive(socket: WebSocket, intervalMs: number, dead: () => void): () => void {
   let answered = true;
-  socket.on('pong', () => (answered = true));
+  const pong = () => (answered = true);
+  socket.on('pong', pong);
   const timer = setInterval(() => {
     if (!answered) {
-      clearInterval(timer);
+      stop();
       dead();
       return;
     }
     answered = false;
     socket.ping();
   }, intervalMs);
+  // A keepalive alone must not keep the process running.
   timer.unref();
-  return () => clearInterval(timer);
+  const stop = () => {
+    clearInterval(timer);
+    socket.off('pong', pong);
+  };
+  return stop;
 }

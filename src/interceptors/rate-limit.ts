@@ -9,6 +9,7 @@ import type { InterceptAction } from '../core/actions.js';
 import type { Interceptor } from '../core/chain.js';
 import type { InterceptContext } from '../core/context.js';
 import { ErrorCode } from '../core/jsonrpc.js';
+import { globToRegExp } from '../filter/index.js';
 import type { SessionManager } from '../session/manager.js';
 
 export interface RateSpec {
@@ -41,10 +42,6 @@ export function parseRate(text: string): number {
   const rate = Number(match[1]) / per;
   if (rate <= 0) throw new Error(`a rate must be above zero, got "${text}"`);
   return rate;
-}
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
 
 export class RateLimitInterceptor implements Interceptor {

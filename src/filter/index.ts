@@ -1,0 +1,11 @@
+/** The filter language shared by breakpoints (--break), rules (match:) and the UI's filter bar. */
+import { FilterSyntaxError } from './lexer.js';
+
+export { FilterSyntaxError } from './lexer.js';
+export { parseFilter, ATOMS, type FilterNode } from './parser.js';
+export { compileFilter, globToRegExp, type FilterSubject, type FilterPredicate } from './evaluate.js';
+
+/** The expression, a caret under the column, and the message: for terminals and logs. */
+export function formatFilterError(error: FilterSyntaxError): string {
+  return `${error.expression}\n${' '.repeat(Math.max(0, error.column - 1))}^\n${error.message}`;
+}

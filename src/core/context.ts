@@ -68,5 +68,7 @@ export interface FrameEvent {
   latencyMs?: number;
   /** For a response: the method of the request it answers. */
   requestMethod?: string;
+  /** For a tools/call or its answer: the tool called. */
+  toolName?: string;
   note?: string;
 }

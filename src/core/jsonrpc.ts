@@ -119,6 +119,12 @@ export function summarizeEnds(head: string, tail: string): { id?: JsonRpcId; kin
   return seen;
 }
 
+/** The tool a tools/call names, from the call's params. */
+export function toolNameOf(method: string | undefined, params: unknown): string | undefined {
+  if (method !== 'tools/call' || !isObject(params) || typeof params.name !== 'string') return undefined;
+  return params.name;
+}
+
 /** A map key for an id that keeps 1 and "1" apart, as JSON-RPC requires. */
 export function idKey(id: JsonRpcId | undefined): string {
   return typeof id === 'string' ? `s:${id}` : `n:${String(id)}`;

@@ -14,6 +14,7 @@ import {
   responseFor,
   summarize,
   summarizeEnds,
+  toolNameOf,
   type Direction,
   type JsonObject,
   type JsonRpcId,
@@ -365,6 +366,9 @@ export class Pipeline {
     if (ctx.request) {
       event.latencyMs = ctx.receivedAt - ctx.request.sentAt;
       event.requestMethod = ctx.request.method;
+      event.toolName = toolNameOf(ctx.request.method, ctx.request.params);
+    } else if (sent.summary.method === 'tools/call') {
+      event.toolName = toolNameOf(sent.summary.method, isObject(sent.message) ? sent.message.params : undefined);
     }
     this.chain.notify(event);
   }

@@ -117,3 +117,20 @@ export type ClientCommand =
   | { ref: number; cmd: 'drop'; pauseId: number; reason?: string }
   /** Answer a paused request with this result (or whole JSON-RPC response), as JSON text. */
   | { ref: number; cmd: 'mock'; pauseId: number; text: string };
+
+/** A command without its `ref` (the link numbers commands itself). */
+export type ControlRequest = ClientCommand extends infer C ? (C extends { ref: number } ? Omit<C, 'ref'> : never) : never;
+
+/**
+ * One open connection to a proxy's control channel, as the UI uses it. The WebSocket client in
+ * src/control/client.ts implements it; so can an in-process link for `--tui`.
+ */
+export interface ControlLink {
+  /** Every message from the proxy, `hello` first. */
+  onmessage?: (message: ServerMessage) => void;
+  /** The connection ended (the proxy exited, or close() was called). */
+  onclose?: (reason: string) => void;
+  /** Sends a command; resolves with the result's data, rejects with an Error carrying the proxy's message. */
+  request(command: ControlRequest): Promise<unknown>;
+  close(): void;
+}

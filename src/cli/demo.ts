@@ -1,7 +1,8 @@
 /**
  * `mcp-tap demo`: a first-run tour with no MCP client at hand. Runs the real server-everything
  * (installed with mcp-tap) through a recording proxy, drives it with a scripted SDK client,
- * then prints the tape's timeline and where it was stored.
+ * prints the tape's timeline, then drives a replay of the tape the same way (no server running)
+ * and says whether every answer came back the same.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,6 +13,7 @@ import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Chalk } from 'chalk';
 import { renderTimeline } from '../tape/timeline.js';
 import { runStdioProxy } from '../proxy/stdio.js';
+import { formatSummary, replayUpstream } from '../proxy/replay.js';
 import { SdkTransportAdapter } from '../transports/sdk.js';
 import { createLogger } from '../core/log.js';
 import { addVerbosity, loggerFor, openStore, storeOption, type VerbosityOptions } from './common.js';
@@ -31,11 +33,11 @@ export function everythingServerPath(): string {
 export function registerDemo(program: Command): void {
   const command = program
     .command('demo')
-    .summary('record a real session against a bundled server and show the tape')
+    .summary('record a real session against a bundled server, show the tape, replay it')
     .description(
       'Runs the MCP reference server (server-everything) through a recording proxy, drives it with a scripted client ' +
         '(initialize, tools/list, tools/call, a resource read, a progress-reporting call, a roots/list request from the server), ' +
-        'then prints the timeline of the tape and where it was stored.',
+        'prints the timeline of the tape, then replays the tape to the same client with no server running and compares the answers.',
     )
     .addOption(storeOption())
     .option('--name <name>', 'tape name (default: demo, made unique)')
@@ -52,61 +54,110 @@ export function registerDemo(program: Command): void {
       say(color.bold(`mcp-tap demo: recording tape "${name}" in ${store.file}`));
       say(color.dim(`server: node ${server} stdio`));
 
-      const [clientSide, proxySide] = InMemoryTransport.createLinkedPair();
-      const proxyRun = runStdioProxy({
-        command: process.execPath,
-        args: [server, 'stdio'],
-        downstream: new SdkTransportAdapter(proxySide, 'stdio', 'demo client finished'),
-        serverStderr: flags.verbose ? 'inherit' : 'ignore',
-        logger: flags.verbose ? loggerFor(flags) : createLogger('quiet'),
-        record: { store, tape: { name, transport: 'stdio', upstream: { command: ['node', server, 'stdio'] }, labels: { source: 'demo' } } },
-      });
-
-      const client = new Client({ name: 'mcp-tap-demo', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
-      let rootsAsked = 0;
-      client.setRequestHandler(ListRootsRequestSchema, async () => {
-        rootsAsked++;
-        return { roots: [{ uri: `file://${process.cwd()}`, name: 'current directory' }] };
-      });
-      const step = async <T>(label: string, work: () => Promise<T>, show: (result: T) => string): Promise<T> => {
-        const result = await work();
-        say(`  ${color.green('✓')} ${label.padEnd(44)} ${color.dim(show(result))}`);
-        return result;
-      };
-
-      await step('initialize', () => client.connect(clientSide), () => {
-        const info = client.getServerVersion();
-        return `${info?.name ?? '?'} ${info?.version ?? ''}`;
-      });
-      await step('tools/list', () => client.listTools(), (r) => `${r.tools.length} tools`);
-      await step('tools/call echo', () => client.callTool({ name: 'echo', arguments: { message: 'hello from mcp-tap' } }), textOf);
-      await step('tools/call get-sum', () => client.callTool({ name: 'get-sum', arguments: { a: 19, b: 23 } }), textOf);
-      const resources = await step('resources/list', () => client.listResources(), (r) => `${r.resources.length} resources`);
-      const uri = resources.resources[0]?.uri;
-      if (uri) await step('resources/read', () => client.readResource({ uri }), () => uri);
-      let progress = 0;
-      await step(
-        'tools/call trigger-long-running-operation',
-        () => client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 1, steps: 4 } }, undefined, { onprogress: () => progress++ }),
-        () => `${progress} progress notifications`,
+      const recorded = await driveThroughProxy(
+        (downstream) =>
+          runStdioProxy({
+            command: process.execPath,
+            args: [server, 'stdio'],
+            downstream,
+            serverStderr: flags.verbose ? 'inherit' : 'ignore',
+            logger: flags.verbose ? loggerFor(flags) : createLogger('quiet'),
+            record: { store, tape: { name, transport: 'stdio', upstream: { command: ['node', server, 'stdio'] }, labels: { source: 'demo' } } },
+          }),
+        (label, detail) => say(`  ${color.green('✓')} ${label.padEnd(44)} ${color.dim(detail)}`),
       );
-      say(`  ${color.green('✓')} ${'roots/list (asked by the server)'.padEnd(44)} ${color.dim(`answered ${rootsAsked} time(s)`)}`);
-      await client.close();
-      const result = await proxyRun;
-      if (result.exitCode !== 0) say(color.yellow(`server stopped: ${result.reason}`));
 
       const tape = store.requireTape(name);
       say('');
       for (const line of renderTimeline(tape, store.frames(tape.id), color)) say(line);
       say('');
+
+      // The same client again, with the tape standing in for the server: nothing is spawned.
+      say(color.bold(`Replaying tape "${name}" with no server running:`));
+      const replay = replayUpstream(store, name);
+      const replayed = await driveThroughProxy(
+        (downstream) => runStdioProxy({ upstream: replay.spec, downstream, logger: createLogger('quiet') }),
+        () => undefined,
+      );
+      replay.close();
+      const same = recorded.filter((step, i) => replayed[i]?.answer === step.answer).length;
+      const sameMark = same === recorded.length ? color.green('✓') : color.yellow('!');
+      say(`  ${sameMark} ${same} of ${recorded.length} steps gave the same answers as the real server`);
+      recorded.forEach((step, i) => {
+        const again = replayed[i]?.answer;
+        if (again !== step.answer) say(color.yellow(`    ${step.label}: ${step.answer} → ${again ?? 'no answer'}`));
+      });
+      for (const line of formatSummary(replay.summary())) say(color.dim(`    ${line}`));
+      say('');
+
       say(color.bold(`Recorded ${tape.frameCount} frames to tape "${name}" in ${store.file}`));
       const storeFlag = flags.store ? ` --store ${flags.store}` : '';
       say(`  again, in full:   mcp-tap tapes show ${name} --full${storeFlag}`);
       say(`  as a JSON file:   mcp-tap tapes export ${name} -o ${name}.json${storeFlag}`);
+      say(`  as the server:    mcp-tap replay ${name}${storeFlag}`);
     } finally {
       store.close();
     }
   });
+}
+
+interface DemoStep {
+  label: string;
+  /** What is shown for the step. */
+  detail: string;
+  /** What the server answered, compared between recording and replay. */
+  answer: string;
+}
+
+/**
+ * Connects a scripted SDK client to a stdio proxy run over an in-memory pair, takes it through the
+ * tour and returns what each step answered, so a recording and its replay can be compared.
+ */
+async function driveThroughProxy(
+  run: (downstream: SdkTransportAdapter) => Promise<{ exitCode: number; reason: string }>,
+  report: (label: string, detail: string) => void,
+): Promise<DemoStep[]> {
+  const [clientSide, proxySide] = InMemoryTransport.createLinkedPair();
+  const proxyRun = run(new SdkTransportAdapter(proxySide, 'stdio', 'demo client finished'));
+  const client = new Client({ name: 'mcp-tap-demo', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
+  let rootsAsked = 0;
+  client.setRequestHandler(ListRootsRequestSchema, async () => {
+    rootsAsked++;
+    return { roots: [{ uri: `file://${process.cwd()}`, name: 'current directory' }] };
+  });
+  const steps: DemoStep[] = [];
+  const step = async <T>(label: string, work: () => Promise<T>, show: (result: T) => string, answerOf: (result: T) => string = show): Promise<T> => {
+    const result = await work();
+    const detail = show(result);
+    steps.push({ label, detail, answer: answerOf(result) });
+    report(label, detail);
+    return result;
+  };
+
+  await step('initialize', () => client.connect(clientSide), () => {
+    const info = client.getServerVersion();
+    return `${info?.name ?? '?'} ${info?.version ?? ''}`;
+  });
+  await step('tools/list', () => client.listTools(), (r) => `${r.tools.length} tools`);
+  await step('tools/call echo', () => client.callTool({ name: 'echo', arguments: { message: 'hello from mcp-tap' } }), textOf);
+  await step('tools/call get-sum', () => client.callTool({ name: 'get-sum', arguments: { a: 19, b: 23 } }), textOf);
+  const resources = await step('resources/list', () => client.listResources(), (r) => `${r.resources.length} resources`);
+  const uri = resources.resources[0]?.uri;
+  if (uri) await step('resources/read', () => client.readResource({ uri }), () => uri);
+  let progress = 0;
+  await step(
+    'tools/call trigger-long-running-operation',
+    () => client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 1, steps: 4 } }, undefined, { onprogress: () => progress++ }),
+    () => `${progress} progress notifications`,
+    // How many progress notifications the SDK client hands on depends on timing (it drops one
+    // that arrives together with the final answer), so the answer itself is compared.
+    textOf,
+  );
+  await step('roots/list (asked by the server)', async () => rootsAsked, (n) => `answered ${n} time(s)`);
+  await client.close();
+  const stopped = await proxyRun;
+  if (stopped.exitCode !== 0) report('server stopped', stopped.reason);
+  return steps;
 }
 
 function textOf(result: unknown): string {

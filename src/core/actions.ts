@@ -1,7 +1,8 @@
 /** What an interceptor can decide about a message. */
 
 export type InterceptAction =
-  | { type: 'continue' }
+  /** `note` goes on the tape and to the UI: e.g. why an intended change was not made. */
+  | { type: 'continue'; note?: string }
   | { type: 'modify'; message: unknown }
   /** The sender gets a JSON-RPC error (when it is owed an answer); the other side never sees it. */
   | { type: 'block'; reason: string; code?: number }

@@ -118,6 +118,7 @@ export class InterceptorChain {
   private apply(action: InterceptAction, ctx: InterceptContext, state: RunState): Step | Promise<Step> {
     switch (action.type) {
       case 'continue':
+        if (action.note !== undefined) state.notes.push(action.note);
         return 'next';
       case 'modify':
         ctx.message = action.message;

@@ -59,3 +59,19 @@ export { buildReplayScript, type ReplayScript } from './tape/replay-script.js';
 export { verifySession, type VerifyReport, type VerifiedRequest, type VerifyOptions } from './tape/verify.js';
 export { diffTapes, hasDifferences, type TapeDiff } from './tape/diff.js';
 export { jsonDiff, describeDifference, type Difference } from './tape/json-diff.js';
+export { BreakpointInterceptor } from './interceptors/breakpoints.js';
+export { connectControl, type ControlClient, type ConnectOptions, type HelloMessage } from './control/client.js';
+export { listRunningProxies, findRunningProxy, stateDir } from './control/state.js';
+export type { ControlOptions, ControlChannel } from './control/channel.js';
+export {
+  CONTROL_PROTOCOL_VERSION,
+  type ProxyStateFile,
+  type FrameView,
+  type PausedView,
+  type SessionView,
+  type BreakpointView,
+  type ServerMessage,
+  type ClientCommand,
+  type ControlRequest,
+  type ControlLink,
+} from './control/protocol.js';

@@ -102,6 +102,11 @@ export type ServerMessage =
   | { type: 'resumed'; pauseId: number; outcome: 'continue' | 'modify' | 'drop' | 'mock'; timedOut: boolean }
   | { type: 'session'; event: 'opened' | 'closed'; session: SessionView }
   | { type: 'breakpoints'; breakpoints: BreakpointView[] }
+  /**
+   * This client read too slowly: `frames` frame messages were not sent to it (the proxy never
+   * buffers without bound nor slows the traffic for a viewer). Sent before the next frame it gets.
+   */
+  | { type: 'skipped'; frames: number }
   /** The answer to a command, matched by `ref`. */
   | { type: 'result'; ref: number; ok: true; data?: unknown }
   | { type: 'result'; ref: number; ok: false; error: string };

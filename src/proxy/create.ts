@@ -8,6 +8,8 @@ import { createLogger, type Logger } from '../core/log.js';
 import { PauseController } from '../core/pause.js';
 import { Pipeline } from '../core/pipeline.js';
 import { McpInterceptor } from '../interceptors/mcp.js';
+import { BreakpointInterceptor } from '../interceptors/breakpoints.js';
+import { openControlChannel, type ControlChannel, type ControlOptions } from '../control/channel.js';
 import { RecordingInterceptor } from '../interceptors/recording.js';
 import { SessionManager } from '../session/manager.js';
 import { Redactor } from '../tape/redact.js';
@@ -31,6 +33,10 @@ export interface ProxyOptions {
   record?: RecordOptions;
   /** How long a paused message waits for a decision before it continues (default 5 minutes). */
   pauseTimeoutMs?: number;
+  /** Filter expressions that pause matching messages (--break); a wrong one throws a FilterSyntaxError. */
+  breakpoints?: string[];
+  /** Open the control channel (loopback WebSocket and a state file) so `mcp-tap attach` can find this proxy. */
+  control?: ControlOptions;
 }
 
 export interface Proxy {
@@ -39,6 +45,9 @@ export interface Proxy {
   readonly sessions: SessionManager;
   readonly pauses: PauseController;
   readonly recorder?: TapeRecorder;
+  /** Present with `breakpoints` or `control`: breakpoints can then be set while running. */
+  readonly breakpoints?: BreakpointInterceptor;
+  readonly control?: ControlChannel;
   readonly logger: Logger;
   /** Flushes the tape and closes the chain and the session store. Safe to call twice. */
   close(): Promise<void>;
@@ -51,6 +60,9 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   const sessions = options.sessions ?? new SessionManager();
   chain.register(new McpInterceptor(logger));
   for (const interceptor of options.interceptors ?? []) chain.register(interceptor);
+  // After the caller's interceptors (rate limits, rules): a person sees what they let through.
+  const breakpoints = options.breakpoints || options.control ? new BreakpointInterceptor(options.breakpoints) : undefined;
+  if (breakpoints) chain.register(breakpoints);
 
   let recorder: TapeRecorder | undefined;
   if (options.record) {
@@ -68,6 +80,10 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     chain.register(new RecordingInterceptor(recorder));
   }
 
+  const control = options.control
+    ? openControlChannel({ chain, sessions, breakpoints: breakpoints!, logger }, { tape: options.record?.tape.name, ...options.control })
+    : undefined;
+
   const pipeline = new Pipeline({ sessions, chain, logger });
   let closing: Promise<void> | undefined;
   return {
@@ -76,10 +92,13 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     sessions,
     pauses,
     recorder,
+    breakpoints,
+    control,
     logger,
     close: () =>
       (closing ??= (async () => {
         pauses.resumeAll();
+        await control?.close();
         await chain.close();
         await sessions.close();
       })()),

@@ -1,0 +1,84 @@
+/**
+ * Breakpoints: filter expressions that pause a matching message (either direction) until a person
+ * or the control channel decides what happens to it. With no breakpoints set it costs one length
+ * check per message, so it can stay registered for the whole life of a proxy and be armed later.
+ */
+import { EventEmitter } from 'node:events';
+import type { InterceptAction } from '../core/actions.js';
+import type { Interceptor } from '../core/chain.js';
+import type { InterceptContext } from '../core/context.js';
+import { compileFilter, subjectOfContext, type FilterPredicate } from '../filter/index.js';
+import type { BreakpointView } from '../control/protocol.js';
+
+export interface Breakpoint {
+  id: number;
+  expression: string;
+  matches: FilterPredicate;
+}
+
+export interface BreakpointEvents {
+  /** The list changed (added, removed, cleared): the current list. */
+  changed: [BreakpointView[]];
+}
+
+export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implements Interceptor {
+  readonly name = 'breakpoints';
+  private breakpoints: Breakpoint[] = [];
+  private nextId = 1;
+
+  /** Throws a FilterSyntaxError for the first expression that does not parse. */
+  constructor(expressions: readonly string[] = []) {
+    super();
+    for (const expression of expressions) this.add(expression);
+  }
+
+  /** Adds a breakpoint; throws a FilterSyntaxError (with the column) when the expression is wrong. */
+  add(expression: string): BreakpointView {
+    const matches = compileFilter(expression);
+    const breakpoint: Breakpoint = { id: this.nextId++, expression, matches };
+    // A new array rather than a push: an intercept already looping over the old one is unaffected.
+    this.breakpoints = [...this.breakpoints, breakpoint];
+    this.changed();
+    return { id: breakpoint.id, expression };
+  }
+
+  /** Removes one breakpoint; false when there is none with that id. */
+  remove(id: number): boolean {
+    const before = this.breakpoints.length;
+    this.breakpoints = this.breakpoints.filter((b) => b.id !== id);
+    if (this.breakpoints.length === before) return false;
+    this.changed();
+    return true;
+  }
+
+  /** Removes every breakpoint; returns how many there were. */
+  clear(): number {
+    const count = this.breakpoints.length;
+    this.breakpoints = [];
+    if (count > 0) this.changed();
+    return count;
+  }
+
+  list(): BreakpointView[] {
+    return this.breakpoints.map(({ id, expression }) => ({ id, expression }));
+  }
+
+  get size(): number {
+    return this.breakpoints.length;
+  }
+
+  intercept(ctx: InterceptContext): InterceptAction | undefined {
+    const breakpoints = this.breakpoints;
+    if (breakpoints.length === 0) return undefined;
+    const subject = subjectOfContext(ctx);
+    for (const breakpoint of breakpoints) {
+      // The pause controller's default timeout applies (--pause-timeout).
+      if (breakpoint.matches(subject)) return { type: 'pause', reason: `breakpoint ${breakpoint.id}: ${breakpoint.expression}` };
+    }
+    return undefined;
+  }
+
+  private changed(): void {
+    this.emit('changed', this.list());
+  }
+}

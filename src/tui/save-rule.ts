@@ -1,0 +1,52 @@
+/**
+ * `s` in the UI: a response a person wrote becomes a mock rule at the end of the proxy's rules file,
+ * so the next run answers the same way without a person. The file is edited as a YAML document,
+ * so its comments and layout survive.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
+import type { PausedItem, ProxyInfo, WrittenAnswer } from './state.js';
+
+/** A filter word, quoted when the filter lexer would otherwise split or misread it. */
+function filterWord(word: string): string {
+  return /^[^\s()!&|~"']+$/.test(word) ? word : JSON.stringify(word);
+}
+
+/** The filter expression a mock rule for answers to this paused request (or answer) should match. */
+export function matchFor(paused: Pick<PausedItem, 'method' | 'requestMethod' | 'toolName'>): string | undefined {
+  const method = paused.method ?? paused.requestMethod;
+  if (paused.toolName) return `~k request & ~t ${filterWord(paused.toolName)}`;
+  if (method) return `~k request & ~m ${filterWord(method)}`;
+  return undefined;
+}
+
+/**
+ * The rules file the proxy was started with, when it says: a `rules` (or `rulesFile`) field on
+ * the proxy's description, relative to the proxy's working directory.
+ */
+export function rulesFileOf(proxy: ProxyInfo | undefined, override?: string): string | undefined {
+  const fields = proxy as (ProxyInfo & { rules?: unknown; rulesFile?: unknown }) | undefined;
+  const named = override ?? [fields?.rulesFile, fields?.rules].find((v): v is string => typeof v === 'string' && v !== '');
+  if (named === undefined) return undefined;
+  return isAbsolute(named) || !proxy?.cwd ? named : resolve(proxy.cwd, named);
+}
+
+/** Appends `{ match, action: mock, result }` to the file's `rules:` list (creating either if missing). */
+export function appendMockRule(file: string, answer: WrittenAnswer): void {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const doc = parseDocument(text.trim() === '' ? 'rules: []\n' : text);
+  if (doc.errors.length > 0) throw new Error(`${file} is not valid YAML: ${doc.errors[0]!.message}`);
+  if (doc.contents === null) doc.contents = doc.createNode({ rules: [] }) as never;
+  if (!isMap(doc.contents)) throw new Error(`${file} does not hold a mapping with a "rules" list`);
+  let rules = doc.get('rules', true);
+  if (rules === undefined || rules === null) {
+    rules = new YAMLSeq();
+    doc.set('rules', rules);
+  }
+  if (!isSeq(rules)) throw new Error(`"rules" in ${file} is not a list`);
+  // A flow sequence ("rules: []") would put the new rule on one line; block style reads better.
+  rules.flow = false;
+  rules.add(doc.createNode({ match: answer.match, action: 'mock', result: answer.result }));
+  writeFileSync(file, doc.toString());
+}

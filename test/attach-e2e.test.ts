@@ -1,0 +1,123 @@
+/**
+ * `mcp-tap attach` in a real terminal (a tmux pane) on a real proxy: a breakpoint holds the
+ * client's tools/call, `e` hands it to a scripted $EDITOR that changes the argument, and the client
+ * gets the echo of the edited text. Needs tmux.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { listRunningProxies } from '../src/control/state.js';
+import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
+
+const dir = tempDir('mcp-tap-attach-');
+const stateDir = join(dir, 'state');
+/** Our own tmux server, so no one's sessions are touched and killing it cleans up everything. */
+const socket = `mcp-tap-attach-${process.pid}`;
+const pane = 'attach';
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+}
+
+function screen(): string {
+  return tmux('capture-pane', '-p', '-t', pane);
+}
+
+async function until(check: (text: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = screen();
+    if (check(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the pane showed:\n${text}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Shell-quotes one word for the pane's command line. */
+const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+let client: Client | undefined;
+
+beforeAll(() => {
+  try {
+    execFileSync('tmux', ['-V']);
+  } catch {
+    throw new Error('this test needs tmux (apt-get install -y tmux)');
+  }
+});
+
+afterAll(async () => {
+  try {
+    tmux('kill-server');
+  } catch {
+    // Already gone.
+  }
+  await client?.close();
+});
+
+describe('mcp-tap attach in a terminal', () => {
+  it('edits a paused tools/call in $EDITOR and the client gets the edited answer', async () => {
+    const env = { ...process.env, MCP_TAP_STATE_DIR: stateDir } as Record<string, string>;
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'record', '-q', '--store', join(dir, 'tapes.db'), '--break', '~t echo', '--', process.execPath, EVERYTHING, 'stdio'],
+      env,
+      stderr: 'pipe',
+    });
+    (transport.stderr as Readable | null)?.resume();
+    client = new Client({ name: 'attach-e2e', version: '1.0.0' }, { capabilities: {} });
+    await client.connect(transport);
+    for (let i = 0; i < 100 && listRunningProxies(stateDir).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(listRunningProxies(stateDir)).toHaveLength(1);
+
+    // The editor a person would use, scripted: it changes the echo's message in the file it is given.
+    const editor = join(dir, 'editor.mjs');
+    writeFileSync(
+      editor,
+      `import fs from 'node:fs';
+const file = process.argv[2];
+const message = JSON.parse(fs.readFileSync(file, 'utf8'));
+message.params.arguments.message = 'edited in the terminal';
+fs.writeFileSync(file, JSON.stringify(message, null, 2));
+`,
+    );
+    // CI=... makes Ink print only a final frame; a person's terminal has no such variable.
+    const command = [
+      'env -u CI -u CONTINUOUS_INTEGRATION',
+      `MCP_TAP_STATE_DIR=${quote(stateDir)}`,
+      `EDITOR=${quote(`${process.execPath} ${editor}`)}`,
+      'VISUAL=',
+      quote(process.execPath),
+      quote(CLI),
+      'attach',
+      // Keep the pane after exit, so a failure can still be read.
+      '; sleep 60',
+    ].join(' ');
+    tmux('new-session', '-d', '-x', '160', '-y', '50', '-s', pane, '-c', ROOT, command);
+    await until((text) => text.includes('breakpoints: ~t echo'), 'the UI on the proxy');
+
+    const answer = client.callTool({ name: 'echo', arguments: { message: 'as the client wrote it' } });
+    await until((text) => /#\d+ → tools\/call echo/.test(text) && text.includes('1 paused'), 'the paused tools/call');
+    tmux('send-keys', '-t', pane, 'e');
+    // The breakpoint holds the answer too; it comes back echoing the edited text, and `a` lets it go.
+    const held = await until((text) => /#\d+ ← ↳ tools\/call echo/.test(text), 'the paused answer');
+    expect(held).toContain('pause>modify');
+    tmux('send-keys', '-t', pane, 'Tab');
+    await until((text) => text.includes('Echo: edited in the terminal'), 'the answer in the detail pane');
+    tmux('send-keys', '-t', pane, 'a');
+
+    const result = (await answer) as { content: { type: string; text: string }[] };
+    expect(result.content[0]!.text).toBe('Echo: edited in the terminal');
+
+    // Quitting the UI leaves the proxy running: the client can still call.
+    tmux('send-keys', '-t', pane, 'q');
+    await until((text) => text.includes('detached from'), 'the UI to quit');
+    expect(listRunningProxies(stateDir)).toHaveLength(1);
+    const again = client.callTool({ name: 'get-sum', arguments: { a: 2, b: 3 } });
+    expect(((await again) as { content: { text: string }[] }).content[0]!.text).toContain('5');
+  });
+});

@@ -8,6 +8,8 @@ import { registerTapes } from './tapes.js';
 import { registerReplay } from './replay.js';
 import { registerVerify } from './verify.js';
 import { registerTapesDiff } from './tapes-diff.js';
+import { registerProxies } from './proxies.js';
+import { registerAttach } from './attach.js';
 import { reportError } from './common.js';
 
 function version(): string {
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerTapes(program);
   registerTapesDiff(program.commands.find((c) => c.name() === 'tapes')!);
   registerSessions(program);
+  registerProxies(program);
+  registerAttach(program);
   return program;
 }
 

@@ -12,12 +12,15 @@ import { SessionManager } from '../session/manager.js';
 import { openSessionStore } from '../session/open-store.js';
 import { RedisSessionStore } from '../session/stores/redis.js';
 import { RedisEventLog } from '../session/redis-event-log.js';
-import { RateLimitInterceptor, parseRate } from '../interceptors/rate-limit.js';
+import { RateLimitInterceptor, parseRate, type RateSpec } from '../interceptors/rate-limit.js';
 import type { Interceptor } from '../core/chain.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/framing.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
+import { loadRulesOption, rulesInterceptors, rulesOption, type CliRules } from './rules-option.js';
+import { addControlOptions, controlOptions, type ControlFlags, type ControlProxyOptions } from './control-options.js';
+import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
 
-interface RecordFlags extends VerbosityOptions {
+interface RecordFlags extends VerbosityOptions, ControlFlags {
   store?: string;
   name?: string;
   redact: string[];
@@ -28,6 +31,7 @@ interface RecordFlags extends VerbosityOptions {
   rate?: string;
   burst?: string;
   globalRate?: string;
+  rules?: string;
   url?: string;
   listen?: string;
   transport?: 'streamable' | 'sse' | 'ws';
@@ -110,6 +114,7 @@ export function registerRecord(program: Command): void {
     .option('--rate <rate>', 'limit each session to this many requests, e.g. 20/s or 100/min; more get a JSON-RPC error saying when to retry')
     .option('--burst <n>', 'with --rate: how many requests may come at once (default: the per-second rate)')
     .option('--global-rate <rate>', 'limit all sessions together to this many requests')
+    .addOption(rulesOption())
     .option('--max-message-size <size>', 'largest message accepted, e.g. 16MiB', `${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024}MiB`)
     .addHelpText(
       'after',
@@ -120,10 +125,15 @@ export function registerRecord(program: Command): void {
         '  mcp-tap record --url http://127.0.0.1:3001/mcp --listen 127.0.0.1:8808\n' +
         '  mcp-tap record --listen 8808 -- npx -y @modelcontextprotocol/server-everything\n',
     );
+  addTuiOption(addControlOptions(command));
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
+    const rules = loadRulesOption(flags.rules, logger);
+    const described = upstream.kind === 'stdio' ? [upstream.command, ...upstream.args].join(' ') : upstream.url;
+    const control = controlOptions(flags, { title: `record ${upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : upstream.url}`, upstream: described });
     const store = openStore(flags.store);
+    let ui: InProcessTui | undefined;
     try {
       const stem = upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : new URL(upstream.url).host.replace(/:/g, '-');
       const name = flags.name ?? store.uniqueName(stem);
@@ -137,15 +147,18 @@ export function registerRecord(program: Command): void {
         redact: flags.redact,
         redactDefaults: flags.redactDefaults,
       };
+      ui = startInProcessTui(flags, logger);
       if (flags.listen) {
-        await serveHttp(flags, upstream, record, logger);
+        await serveHttp(flags, upstream, record, logger, control, rules);
       } else {
         const sessions = new SessionManager();
-        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: rateLimits(flags, sessions), maxMessageBytes: parseSize(flags.maxMessageSize) });
+        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules?.rateLimits), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), ...control });
         process.exitCode = result.exitCode;
       }
       logger.info(`tape "${name}" saved to ${store.file}`);
     } finally {
+      ui?.stop();
+      rules?.close();
       store.close();
     }
   });
@@ -180,7 +193,7 @@ function parseHeaders(pairs: string[]): Record<string, string> {
 }
 
 /** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly. */
-async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: RecordOptions, logger: Logger): Promise<void> {
+async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules?: CliRules): Promise<void> {
   let listen;
   try {
     listen = parseListen(flags.listen!);
@@ -214,7 +227,8 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     eventBuffer,
     events,
     sessions,
-    interceptors: rateLimits(flags, sessions),
+    interceptors: [...rateLimits(flags, sessions, rules?.rateLimits), ...rulesInterceptors(rules, { rateLimits: false })],
+    ...control,
     policy: {
       allowedOrigins: flags.allowOrigin,
       maxBodyBytes: parseSize(flags.maxBodySize),
@@ -244,8 +258,8 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
 }
 
 /** The rate-limit interceptor the flags ask for, if any. */
-function rateLimits(flags: RecordFlags, sessions: SessionManager): Interceptor[] {
-  if (!flags.rate && !flags.globalRate) {
+function rateLimits(flags: RecordFlags, sessions: SessionManager, methods: Record<string, RateSpec> = {}): Interceptor[] {
+  if (!flags.rate && !flags.globalRate && Object.keys(methods).length === 0) {
     if (flags.burst) throw new UsageError('--burst goes with --rate');
     return [];
   }
@@ -263,6 +277,7 @@ function rateLimits(flags: RecordFlags, sessions: SessionManager): Interceptor[]
   const limiter = new RateLimitInterceptor({
     perSession: perSecond === undefined ? undefined : { perSecond, burst },
     global: globalPerSecond === undefined ? undefined : { perSecond: globalPerSecond },
+    methods,
     sessions,
   });
   sessions.on('cleanup', (session) => limiter.forget(session.id));

@@ -7,8 +7,11 @@ import { formatSummary, replayUpstream } from '../proxy/replay.js';
 import { parseListen } from '../transports/http/listener.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { upstreamFrom } from './record.js';
+import { loadRulesOption, rulesInterceptors, rulesOption } from './rules-option.js';
+import { addControlOptions, controlOptions, type ControlFlags } from './control-options.js';
+import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
 
-interface ReplayFlags extends VerbosityOptions {
+interface ReplayFlags extends VerbosityOptions, ControlFlags {
   store?: string;
   ignore: string[];
   reuse?: boolean;
@@ -19,6 +22,7 @@ interface ReplayFlags extends VerbosityOptions {
   transport?: string;
   header: string[];
   listen?: string;
+  rules?: string;
 }
 
 export function registerReplay(program: Command): void {
@@ -43,6 +47,7 @@ export function registerReplay(program: Command): void {
     .option('--transport <kind>', 'for --url: streamable, sse or ws')
     .option('--header <name:value>', 'for --url: a header to send (repeatable)', collect, [])
     .option('--listen <host:port>', 'serve clients over HTTP (/mcp, /sse, /ws) instead of stdio')
+    .addOption(rulesOption())
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -51,8 +56,10 @@ export function registerReplay(program: Command): void {
         '  mcp-tap replay server-everything --on-miss passthrough -- npx -y @modelcontextprotocol/server-everything\n' +
         '  mcp-tap replay server-everything --listen 8808 --speed 1\n',
     );
+  addTuiOption(addControlOptions(command));
   addVerbosity(command).action(async (tapeName: string, argv: string[], flags: ReplayFlags) => {
     const logger = loggerFor(flags);
+    const control = controlOptions(flags, { title: `replay ${tapeName}`, tape: tapeName });
     if (flags.onMiss !== 'error' && flags.onMiss !== 'passthrough') throw new UsageError(`--on-miss takes error or passthrough, got "${flags.onMiss}"`);
     const speed = flags.speed === undefined ? 0 : Number(flags.speed);
     if (!Number.isFinite(speed) || speed < 0) throw new UsageError(`--speed takes a positive number, got "${flags.speed}"`);
@@ -63,8 +70,11 @@ export function registerReplay(program: Command): void {
     } else if (argv.length > 0 || flags.url) {
       throw new UsageError('a server command or --url only makes sense with --on-miss passthrough');
     }
+    const rules = loadRulesOption(flags.rules, logger);
     const store = openStore(flags.store, { create: false });
+    let ui: InProcessTui | undefined;
     try {
+      ui = startInProcessTui(flags, logger);
       const replay = replayUpstream(store, tapeName, {
         ignore: flags.ignore,
         reuse: flags.reuse,
@@ -78,7 +88,7 @@ export function registerReplay(program: Command): void {
         } catch (error) {
           throw new UsageError((error as Error).message);
         }
-        const server = await startHttpProxy({ listen, upstream: replay.spec, logger });
+        const server = await startHttpProxy({ listen, upstream: replay.spec, logger, interceptors: rulesInterceptors(rules), ...control });
         logger.info(`replaying tape "${tapeName}"; clients connect to:`);
         logger.info(`  Streamable HTTP  ${server.urls.streamableHttp}`);
         logger.info(`  HTTP+SSE         ${server.urls.sse}`);
@@ -89,7 +99,7 @@ export function registerReplay(program: Command): void {
         });
         await server.close({ drainTimeoutMs: 2000 });
       } else {
-        await runStdioProxy({ upstream: replay.spec, logger });
+        await runStdioProxy({ upstream: replay.spec, logger, interceptors: rulesInterceptors(rules), ...control });
       }
       replay.close();
       const summary = replay.summary();
@@ -97,6 +107,8 @@ export function registerReplay(program: Command): void {
       const clean = summary.missed.length === 0 && summary.unused.length === 0 && summary.answerDifferences.length === 0;
       process.exitCode = flags.strict && !clean ? 1 : 0;
     } finally {
+      ui?.stop();
+      rules?.close();
       store.close();
     }
   });

@@ -42,7 +42,7 @@ export function registerAttach(program: Command): void {
         'With no ID: the only running proxy, or a list to pick from. Quitting (q) leaves the proxy running. See mcp-tap proxies.',
     )
     .argument('[id]', 'the proxy to attach to (as listed by mcp-tap proxies; a unique prefix is enough)')
-    .option('--rules <file>', "the rules file s saves mock rules to (default: the proxy's own --rules file, when it says)")
+    .option('--rules <file>', 'the rules file s saves mock rules to (default: the one the proxy was started with)')
     .action(async (id: string | undefined, flags: AttachFlags) => {
       const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
       const proxy = await chooseProxy(id, interactive);

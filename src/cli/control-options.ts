@@ -24,7 +24,7 @@ export function addControlOptions(command: Command): Command {
 }
 
 /** Checks the flags (a wrong --break fails here, with the column) and builds the proxy options. */
-export function controlOptions(flags: ControlFlags, about: { title: string; tape?: string; upstream?: string }): ControlProxyOptions {
+export function controlOptions(flags: ControlFlags, about: { title: string; tape?: string; upstream?: string; rulesFile?: string }): ControlProxyOptions {
   for (const expression of flags.break) {
     try {
       compileFilter(expression);

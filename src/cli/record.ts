@@ -1,5 +1,5 @@
 /** `mcp-tap record -- <command> [args...]`: proxy a stdio server and record the session. */
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runStdioProxy } from '../proxy/stdio.js';
 import { startHttpProxy } from '../proxy/http.js';
@@ -131,7 +131,7 @@ export function registerRecord(program: Command): void {
     const upstream = upstreamFrom(argv, flags);
     const rules = loadRulesOption(flags.rules, logger);
     const described = upstream.kind === 'stdio' ? [upstream.command, ...upstream.args].join(' ') : upstream.url;
-    const control = controlOptions(flags, { title: `record ${upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : upstream.url}`, upstream: described });
+    const control = controlOptions(flags, { title: `record ${upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : upstream.url}`, upstream: described, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
     const store = openStore(flags.store);
     let ui: InProcessTui | undefined;
     try {

@@ -1,4 +1,5 @@
 /** `mcp-tap replay TAPE`: a tape stands in for the server. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runStdioProxy } from '../proxy/stdio.js';
 import { startHttpProxy } from '../proxy/http.js';
@@ -59,7 +60,7 @@ export function registerReplay(program: Command): void {
   addTuiOption(addControlOptions(command));
   addVerbosity(command).action(async (tapeName: string, argv: string[], flags: ReplayFlags) => {
     const logger = loggerFor(flags);
-    const control = controlOptions(flags, { title: `replay ${tapeName}`, tape: tapeName });
+    const control = controlOptions(flags, { title: `replay ${tapeName}`, tape: tapeName, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
     if (flags.onMiss !== 'error' && flags.onMiss !== 'passthrough') throw new UsageError(`--on-miss takes error or passthrough, got "${flags.onMiss}"`);
     const speed = flags.speed === undefined ? 0 : Number(flags.speed);
     if (!Number.isFinite(speed) || speed < 0) throw new UsageError(`--speed takes a positive number, got "${flags.speed}"`);

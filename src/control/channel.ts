@@ -17,6 +17,7 @@ export interface ControlOptions {
   title: string;
   tape?: string;
   upstream?: string;
+  rulesFile?: string;
   /**
    * Serve the WebSocket and write the state file (default true). Without it only in-process
    * links (`link()`) reach the hub.
@@ -64,6 +65,7 @@ export function openControlChannel(parts: ControlParts, options: ControlOptions)
   };
   if (options.tape !== undefined) info.tape = options.tape;
   if (options.upstream !== undefined) info.upstream = options.upstream;
+  if (options.rulesFile !== undefined) info.rulesFile = options.rulesFile;
   const hub = new ControlHub({ pauses: chain.pauses, sessions, breakpoints, describe: () => ({ ...info }), historySize: options.historySize });
   chain.register(hub);
 

@@ -24,6 +24,8 @@ export interface ProxyStateFile {
   /** The tape being recorded or replayed, when there is one. */
   tape?: string;
   upstream?: string;
+  /** The rules file the proxy was started with (absolute), where the UI saves mock rules. */
+  rulesFile?: string;
   startedAt: number;
   cwd: string;
   protocolVersion: number;

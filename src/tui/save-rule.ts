@@ -22,12 +22,11 @@ export function matchFor(paused: Pick<PausedItem, 'method' | 'requestMethod' | '
 }
 
 /**
- * The rules file the proxy was started with, when it says: a `rules` (or `rulesFile`) field on
- * the proxy's description, relative to the proxy's working directory.
+ * The rules file to save to: the one given to the UI, else the one the proxy was started with
+ * (relative paths are taken from the proxy's working directory).
  */
 export function rulesFileOf(proxy: ProxyInfo | undefined, override?: string): string | undefined {
-  const fields = proxy as (ProxyInfo & { rules?: unknown; rulesFile?: unknown }) | undefined;
-  const named = override ?? [fields?.rulesFile, fields?.rules].find((v): v is string => typeof v === 'string' && v !== '');
+  const named = override ?? (proxy?.rulesFile || undefined);
   if (named === undefined) return undefined;
   return isAbsolute(named) || !proxy?.cwd ? named : resolve(proxy.cwd, named);
 }

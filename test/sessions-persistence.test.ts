@@ -25,7 +25,9 @@ let redis: RunningRedis;
 let dir: string;
 
 beforeAll(async () => {
-  [upstream, redis] = await Promise.all([startEverything('streamableHttp'), startRedis()]);
+  // One after the other, so the two free-port picks can never hand out the same port.
+  upstream = await startEverything('streamableHttp');
+  redis = await startRedis();
   dir = tempDir();
 });
 

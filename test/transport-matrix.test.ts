@@ -32,7 +32,9 @@ beforeAll(async () => {
   dir = tempDir();
   const wsChild = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'ws-server.mjs'), '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const wsPort = new Promise<number>((resolve) => wsChild.stderr!.on('data', (chunk: Buffer) => /listening (\d+)/.test(chunk.toString()) && resolve(Number(/listening (\d+)/.exec(chunk.toString())![1]))));
-  [streamable, sse] = await Promise.all([startEverything('streamableHttp'), startEverything('sse')]);
+  // One after the other, so the two free-port picks can never hand out the same port.
+  streamable = await startEverything('streamableHttp');
+  sse = await startEverything('sse');
   ws = { child: wsChild, url: `ws://127.0.0.1:${await wsPort}/` };
 });
 

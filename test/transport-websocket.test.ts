@@ -40,7 +40,10 @@ async function startWsServer(port?: number) {
 
 beforeAll(async () => {
   dir = tempDir();
-  [wsServer, http] = await Promise.all([startWsServer(), startEverything('streamableHttp')]);
+  // One after the other: the ws fixture binds port 0, and while server-everything boots it could
+  // be handed the very port freePort() just picked for server-everything.
+  wsServer = await startWsServer();
+  http = await startEverything('streamableHttp');
 });
 afterAll(async () => {
   wsServer?.child.kill();

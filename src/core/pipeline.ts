@@ -99,12 +99,14 @@ export class Pipeline {
   /** Runs one message through the chain and acts on the verdict. */
   handle(link: Link, direction: Direction, raw: string, meta?: ReceiveMeta): void {
     const receivedAt = performance.now();
-    let message: unknown;
+    let message: unknown = meta?.parsed;
     let parseError: string | undefined;
-    try {
-      message = JSON.parse(raw);
-    } catch (error) {
-      parseError = (error as Error).message;
+    if (message === undefined) {
+      try {
+        message = JSON.parse(raw);
+      } catch (error) {
+        parseError = (error as Error).message;
+      }
     }
     const summary: MessageSummary = parseError === undefined ? summarize(message) : { kind: 'invalid', hasId: false };
     let request: PendingRequest | undefined;

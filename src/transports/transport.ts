@@ -11,6 +11,11 @@ export interface ReceiveMeta {
   http?: HttpMeta;
   /** The request this message belongs with, when the wire says so (the POST stream it came on). */
   relatedRequestId?: JsonRpcId;
+  /**
+   * `JSON.parse(text)`, when the transport had to parse the text anyway (it saves the pipeline a
+   * second parse). The transport keeps no reference to it.
+   */
+  parsed?: unknown;
 }
 
 /** What the pipeline knows about a message it hands a transport, so none has to re-parse it. */

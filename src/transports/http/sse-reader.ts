@@ -1,5 +1,8 @@
 /** Reads an SSE response body event by event, as it arrives (never buffered to the end). */
-import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
   const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
@@ -13,4 +16,30 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   } finally {
     reader.releaseLock();
   }
+}
+
+/**
+ * The same for a Node stream (a `node:http` response): the same parser, fed straight from the
+ * socket's chunks, without the two web-stream stages in between. Decodes as `readSse` does
+ * (UTF-8, a leading BOM dropped, bad bytes replaced).
+ */
+export async function* readSseNode(body: Readable): AsyncGenerator<EventSourceMessage> {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const decoder = new StringDecoder('utf8');
+  let started = false;
+  const feed = (text: string) => {
+    if (!started && text.length > 0) {
+      started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (text.length > 0) parser.feed(text);
+  };
+  for await (const chunk of body as AsyncIterable<Buffer | string>) {
+    feed(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    for (let i = 0; i < events.length; i++) yield events[i]!;
+    events.length = 0;
+  }
+  feed(decoder.end());
+  for (const event of events) yield event;
 }

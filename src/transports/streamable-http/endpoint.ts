@@ -164,6 +164,6 @@ function parseMessages(text: string): SessionMessage[] {
       throw new HttpError(400, 'Invalid Request: not a JSON-RPC 2.0 message', ErrorCode.InvalidRequest);
     }
     // A lone message is passed on as the exact text received; batch items are re-serialised.
-    return { text: Array.isArray(parsed) ? JSON.stringify(item) : text, summary };
+    return { text: Array.isArray(parsed) ? JSON.stringify(item) : text, summary, parsed: item };
   });
 }

@@ -16,6 +16,11 @@ import { SseStream } from '../http/sse.js';
 const GET_STREAM = 'g';
 /** Messages kept for a GET stream the client has not opened yet. */
 const GET_BACKLOG_LIMIT = 256;
+/**
+ * How long a POST's stream holds its headers back: an answer ready by then leaves with them in
+ * one write (one syscall per request instead of two); a slower one finds the stream already open.
+ */
+const POST_HEADER_DELAY_MS = 20;
 
 interface Stream {
   sse?: SseStream;
@@ -26,6 +31,8 @@ interface Stream {
 export interface IncomingMessage {
   text: string;
   summary: MessageSummary;
+  /** `JSON.parse(text)`, when the endpoint has it (the pipeline then need not parse again). */
+  parsed?: unknown;
 }
 
 export class StreamableHttpSession implements Transport {
@@ -69,7 +76,7 @@ export class StreamableHttpSession implements Transport {
       res.writeHead(202, { 'mcp-session-id': this.sessionId }).end();
     } else {
       const streamId = `${this.tag}p${this.nextStream++}`;
-      const sse = new SseStream(res, { 'mcp-session-id': this.sessionId });
+      const sse = new SseStream(res, { 'mcp-session-id': this.sessionId }, { headerDelayMs: POST_HEADER_DELAY_MS });
       const stream: Stream = { sse, pending: new Set(requests.map((r) => idKey(r.summary.id))) };
       this.streams.set(streamId, stream);
       for (const key of stream.pending) this.requestStream.set(key, streamId);
@@ -78,7 +85,7 @@ export class StreamableHttpSession implements Transport {
         if (stream.sse === sse) stream.sse = undefined;
       };
     }
-    for (const message of messages) this.onmessage?.(message.text, { http });
+    for (const message of messages) this.onmessage?.(message.text, { http, parsed: message.parsed });
   }
 
   /** A GET: the standalone stream, or the resumption of any stream after `lastEventId`. */
@@ -144,17 +151,24 @@ export class StreamableHttpSession implements Transport {
     const streamId = this.streamFor(summary, meta?.relatedRequestId);
     const eventId = this.events.track(this.sessionId, streamId, text);
     const stream = this.streams.get(streamId);
-    if (stream?.sse?.open) {
-      stream.sse.send(text, eventId);
-    } else if (streamId === this.getStream) {
-      this.backlog.push({ id: eventId, text });
-      if (this.backlog.length > GET_BACKLOG_LIMIT) this.backlog.shift();
-    }
-    if ((summary.kind === 'response' || summary.kind === 'error') && stream) {
-      const key = idKey(summary.id);
-      stream.pending.delete(key);
-      this.requestStream.delete(key);
-      if (stream.pending.size === 0 && streamId !== this.getStream) this.finishStream(streamId, stream);
+    const sse = stream?.sse?.open ? stream.sse : undefined;
+    // The last answer a stream owes and the stream's end leave in one write (end() uncorks).
+    sse?.res.cork();
+    try {
+      if (sse) {
+        sse.send(text, eventId);
+      } else if (streamId === this.getStream) {
+        this.backlog.push({ id: eventId, text });
+        if (this.backlog.length > GET_BACKLOG_LIMIT) this.backlog.shift();
+      }
+      if ((summary.kind === 'response' || summary.kind === 'error') && stream) {
+        const key = idKey(summary.id);
+        stream.pending.delete(key);
+        this.requestStream.delete(key);
+        if (stream.pending.size === 0 && streamId !== this.getStream) this.finishStream(streamId, stream);
+      }
+    } finally {
+      sse?.res.uncork();
     }
   }
 

@@ -2,12 +2,17 @@
  * The proxy as a Streamable HTTP client of the upstream server: each message is POSTed; answers
  * come back as JSON or as an SSE stream relayed event by event; after initialization a GET
  * stream carries the server's own messages. A stream that drops before its answer is resumed
- * with `Last-Event-ID`. Connections are pooled by Node's fetch (keep-alive per origin).
+ * with `Last-Event-ID`. Messages are POSTed with `node:http` on a keep-alive pool (headers and
+ * body leave in one write, the answer is read from the socket's stream); the GET stream,
+ * resumptions and the closing DELETE use fetch.
  */
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage as HttpResponse } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { EventSourceMessage } from 'eventsource-parser';
 import { idKey, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
 import type { HttpMeta } from '../../core/context.js';
 import { silentLogger, type Logger } from '../../core/log.js';
-import { readSse } from '../http/sse-reader.js';
+import { readSse, readSseNode } from '../http/sse-reader.js';
 import type { CloseInfo, SendMeta, Transport } from '../transport.js';
 
 export interface StreamableHttpUpstreamOptions {
@@ -23,6 +28,9 @@ export interface StreamableHttpUpstreamOptions {
   reconnectDelayMs?: number;
 }
 
+/** Keep-alive connection pools for the POSTs, shared by every upstream session in the process. */
+const pools = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
 const preview = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}...` : text);
 
 export class StreamableHttpUpstream implements Transport {
@@ -36,7 +44,7 @@ export class StreamableHttpUpstream implements Transport {
   protocolVersion?: string;
   private initializeKey?: string;
   private readonly answered = new Set<string>();
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<{ abort(): void }>();
   private getStreamOpen = false;
   private closed = false;
   private ended = false;
@@ -63,37 +71,37 @@ export class StreamableHttpUpstream implements Transport {
     const summary = meta?.summary ?? summarize(JSON.parse(text));
     if (summary.kind === 'request' && summary.method === 'initialize') this.initializeKey = idKey(summary.id);
     const headers = { ...this.headers(meta, 'application/json, text/event-stream'), 'content-type': 'application/json' };
-    const controller = new AbortController();
+    const controller = new PostHandle();
     this.inFlight.add(controller);
     try {
-      let res: Response;
+      let res: PostAnswer;
       try {
-        res = await fetch(this.options.url, { method: 'POST', headers, body: text, signal: controller.signal });
+        res = await post(this.options.url, headers, text, controller);
       } catch (error) {
         if (!this.closed) this.ondeliveryfailed?.(text, `upstream ${this.options.url} is unreachable: ${causeOf(error)}`);
         return;
       }
-      const sessionId = res.headers.get('mcp-session-id');
+      const sessionId = res.header('mcp-session-id');
       if (sessionId && !this.sessionId) this.sessionId = sessionId;
       if (res.status === 404 && this.sessionId) {
-        await res.body?.cancel();
+        res.discard();
         this.ondeliveryfailed?.(text, 'the upstream session has expired (404 Not Found)');
         this.finish({ reason: 'the upstream session expired (404 Not Found)', exitCode: 1 });
         return;
       }
-      if (!res.ok) {
+      if (res.status < 200 || res.status > 299) {
         const body = await res.text().catch(() => '');
         this.ondeliveryfailed?.(text, `upstream answered ${res.status} ${res.statusText}${body ? `: ${preview(body)}` : ''}`);
         return;
       }
-      if (res.status === 202 || !res.body) {
-        await res.body?.cancel();
+      if (res.status === 202 || !res.hasBody) {
+        res.discard();
         if (summary.method === 'notifications/initialized') this.openGetStream();
         return;
       }
       const related = summary.kind === 'request' ? summary.id : undefined;
-      if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        await this.relayStream(res.body, related, summary.kind === 'request' ? idKey(summary.id) : undefined);
+      if ((res.header('content-type') ?? '').includes('text/event-stream')) {
+        await this.relayStream(res.events(), related, summary.kind === 'request' ? idKey(summary.id) : undefined);
       } else {
         this.relayJson(await res.text());
       }
@@ -119,12 +127,12 @@ export class StreamableHttpUpstream implements Transport {
    * Relays an SSE stream; if it ends before the answer to `awaited` came, resumes it with
    * Last-Event-ID (when the server gave ids) until it does.
    */
-  private async relayStream(body: ReadableStream<Uint8Array>, related: JsonRpcId | undefined, awaited: string | undefined): Promise<void> {
+  private async relayStream(body: AsyncIterable<EventSourceMessage>, related: JsonRpcId | undefined, awaited: string | undefined): Promise<void> {
     let lastEventId: string | undefined;
-    let stream: ReadableStream<Uint8Array> | undefined = body;
+    let stream: AsyncIterable<EventSourceMessage> | undefined = body;
     for (let attempt = 0; stream && !this.closed; ) {
       try {
-        for await (const event of readSse(stream)) {
+        for await (const event of stream) {
           if (event.id) lastEventId = event.id;
           if ((event.event === undefined || event.event === 'message') && event.data) this.received(event.data, related);
         }
@@ -143,7 +151,7 @@ export class StreamableHttpUpstream implements Transport {
     if (awaited) this.answered.delete(awaited);
   }
 
-  private async resume(lastEventId: string): Promise<ReadableStream<Uint8Array> | undefined> {
+  private async resume(lastEventId: string): Promise<AsyncIterable<EventSourceMessage> | undefined> {
     const controller = new AbortController();
     this.inFlight.add(controller);
     try {
@@ -152,7 +160,7 @@ export class StreamableHttpUpstream implements Transport {
         await res.body?.cancel();
         return undefined;
       }
-      return res.body;
+      return readSse(res.body);
     } catch {
       return undefined;
     } finally {
@@ -198,8 +206,10 @@ export class StreamableHttpUpstream implements Transport {
   }
 
   private received(text: string, related?: JsonRpcId): void {
+    let parsed: unknown;
     if (this.initializeKey !== undefined || related !== undefined) {
-      const summary = summarize(safeParse(text));
+      parsed = safeParse(text);
+      const summary = summarize(parsed);
       if ((summary.kind === 'response' || summary.kind === 'error') && summary.hasId) {
         const key = idKey(summary.id);
         this.answered.add(key);
@@ -210,7 +220,9 @@ export class StreamableHttpUpstream implements Transport {
         }
       }
     }
-    this.onmessage?.(text, related === undefined ? undefined : { relatedRequestId: related });
+    // What was parsed here is handed on, so the pipeline does not parse it again.
+    if (related === undefined && parsed === undefined) this.onmessage?.(text);
+    else this.onmessage?.(text, { relatedRequestId: related, parsed });
   }
 
   async close(): Promise<void> {
@@ -243,9 +255,133 @@ function safeParse(text: string): unknown {
   }
 }
 
+/** Why a request failed: fetch puts the network error in `cause`; node:http throws it as is. */
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+  return cause?.code ?? cause?.message ?? (error as { code?: string }).code ?? (error as Error).message ?? String(error);
+}
+
+/**
+ * Stops a POST in flight (its request, and its answer's stream) when the transport closes; a
+ * plain object rather than an AbortSignal, which costs listeners on every request.
+ */
+class PostHandle {
+  aborted = false;
+  req?: ClientRequest;
+  /** For the fetch that follows a redirect. */
+  controller?: AbortController;
+
+  abort(): void {
+    this.aborted = true;
+    this.req?.destroy(abortError());
+    this.controller?.abort();
+  }
+}
+
+function abortError(): Error {
+  const error = new Error('This operation was aborted');
+  error.name = 'AbortError';
+  return error;
+}
+
+/** An upstream's answer to a POST, whichever client fetched it. */
+interface PostAnswer {
+  status: number;
+  statusText: string;
+  /** False when the status has no body (204, 205, 304), as fetch has it. */
+  hasBody: boolean;
+  header(name: string): string | undefined;
+  text(): Promise<string>;
+  events(): AsyncIterable<EventSourceMessage>;
+  discard(): void;
+}
+
+/**
+ * POSTs `body`; resolves once the answer's headers are in. A network failure rejects (as fetch
+ * does), and so does the signal. Over `node:http`, so headers and body leave in one write and the
+ * answer is read from the socket's stream; a redirect is left to fetch, which follows it as before.
+ */
+async function post(url: string, headers: Record<string, string>, body: string, handle: PostHandle): Promise<PostAnswer> {
+  const res = await postHttp(url, headers, body, handle);
+  const status = res.statusCode ?? 0;
+  if (status >= 300 && status < 400 && res.headers.location) {
+    res.resume();
+    handle.controller = new AbortController();
+    if (handle.aborted) handle.controller.abort();
+    return fromFetch(await fetch(url, { method: 'POST', headers, body, signal: handle.controller.signal }));
+  }
+  return {
+    status,
+    statusText: res.statusMessage ?? '',
+    hasBody: status !== 204 && status !== 205 && status !== 304,
+    header: (name) => {
+      const value = res.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    text: () => readText(res),
+    events: () => readSseNode(res),
+    discard: () => void res.resume(),
+  };
+}
+
+function fromFetch(res: Response): PostAnswer {
+  return {
+    status: res.status,
+    statusText: res.statusText,
+    hasBody: res.body !== null,
+    header: (name) => res.headers.get(name) ?? undefined,
+    text: () => res.text(),
+    events: () => readSse(res.body!),
+    discard: () => void res.body?.cancel().catch(() => undefined),
+  };
+}
+
+/** Header names are case-insensitive: a later one replaces an earlier one of the same name. */
+function postHttp(url: string, headers: Record<string, string>, body: string, handle: PostHandle): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    if (handle.aborted) throw abortError();
+    const target = targetOf(url);
+    const sent: Record<string, string | number> = {};
+    for (const [name, value] of Object.entries(headers)) sent[name.toLowerCase()] = value;
+    sent['content-length'] = Buffer.byteLength(body);
+    const options = { ...target.options, method: 'POST', headers: sent, agent: target.secure ? pools.https : pools.http };
+    const req = target.secure ? httpsRequest(options, resolve) : httpRequest(options, resolve);
+    handle.req = req;
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+interface Target {
+  secure: boolean;
+  options: { protocol: string; hostname: string; port?: number; path: string };
+}
+
+let lastTarget: { url: string; target: Target } | undefined;
+
+/** The request options for a URL, parsed once (an upstream POSTs to one URL again and again). */
+function targetOf(url: string): Target {
+  if (lastTarget?.url === url) return lastTarget.target;
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'https:';
+  if (!secure && parsed.protocol !== 'http:') throw new TypeError(`unsupported protocol ${parsed.protocol}`);
+  // As fetch: credentials in the URL are refused, not sent.
+  if (parsed.username || parsed.password) throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`);
+  const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+  const target: Target = { secure, options: { protocol: parsed.protocol, hostname, port: parsed.port ? Number(parsed.port) : undefined, path: `${parsed.pathname}${parsed.search}` } };
+  lastTarget = { url, target };
+  return target;
+}
+
+function readText(res: HttpResponse): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    // As fetch's text(): UTF-8, a leading BOM dropped.
+    res.on('end', () => resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
+    res.on('error', reject);
+    res.on('aborted', () => reject(new Error('the upstream closed the connection mid-answer')));
+  });
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

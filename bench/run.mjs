@@ -1,8 +1,9 @@
 // npm run bench (full) / npm run bench:quick (under a minute): measures mcp-tap against a bare
 // relay and the server direct, in one run, as ratios. Writes bench/RESULTS.md with the machine.
-import { spawn } from 'node:child_process';
-import { cpus, totalmem, tmpdir } from 'node:os';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InterceptorChain, McpInterceptor, RecordingInterceptor, TapeRecorder, TapeStore, summarize, silentLogger, PauseController } from '../dist/index.js';
 import { HttpPolicyInterceptor } from '../dist/interceptors/http-policy.js';
+import { RulesInterceptor } from '../dist/interceptors/rules.js';
+import { loadRulesFile } from '../dist/rules/index.js';
 
 const quick = process.argv.includes('--quick');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,14 +40,25 @@ async function stdioClient(args) {
   return client;
 }
 
-/** The same calls on each client in turn, so noise hits all of them alike. */
-async function interleaved(clients, calls, n) {
+/**
+ * The same calls on each client in turn, so noise hits all of them alike. With `failures`, a
+ * client whose call throws is dropped from the run (its error kept there) instead of ending it.
+ */
+async function interleaved(clients, calls, n, failures) {
   const times = Object.fromEntries(Object.keys(clients).map((k) => [k, Object.fromEntries(Object.keys(calls).map((c) => [c, []]))]));
+  const live = { ...clients };
   for (let i = 0; i < n; i++) {
-    for (const [name, client] of Object.entries(clients)) {
+    for (const [name, client] of Object.entries(live)) {
       for (const [call, run] of Object.entries(calls)) {
         const start = performance.now();
-        await run(client);
+        try {
+          await run(client);
+        } catch (error) {
+          if (!failures) throw error;
+          failures[name] = `${call} failed: ${error.message}`;
+          delete live[name];
+          break;
+        }
         times[name][call].push(performance.now() - start);
       }
     }
@@ -73,6 +87,8 @@ function latencyRows(section, times) {
     if (call === 'work 5ms') {
       const added = (tap / direct - 1) * 100;
       row(section, `${call}: added at p50 over direct`, `${added.toFixed(1)} %`, '< 5 %', added < 5 ? 'met' : 'missed');
+      // What any extra hop costs on this machine, for scale: the bare relay's own addition.
+      row(section, `${call}: the bare relay's addition over direct, for scale`, `${((relay / direct - 1) * 100).toFixed(1)} %`);
     }
   }
 }
@@ -90,19 +106,52 @@ async function stdioLatency() {
   await Promise.all(Object.values(clients).map((c) => c.close()));
 }
 
-function spawnReady(args, pattern, env = {}) {
+function spawnReady(args, pattern, env = {}, timeoutMs = 30_000) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let text = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`${args.join(' ')} did not say it was ready within ${timeoutMs / 1000} s: ${text.slice(-300)}`));
+    }, timeoutMs);
     const onData = (chunk) => {
-      text += chunk.toString();
+      if (text.length < 100_000) text += chunk.toString();
       const match = pattern.exec(text);
-      if (match) resolve({ child, match });
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${text}`)));
   });
+}
+
+/** CPU time (user + system) a process has used so far, in ms; undefined where /proc is not there. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves once something answers HTTP on the port (for peers that print nothing when ready). */
+async function waitForHttp(url, child, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    try {
+      await (await fetch(url, { method: 'GET', signal: AbortSignal.timeout(1000) })).text();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(exited ? 'exited before it listened' : `nothing listened on ${url} within ${timeoutMs / 1000} s`);
 }
 
 async function httpLatency() {
@@ -119,9 +168,134 @@ async function httpLatency() {
   };
   const clients = { direct: await connect(upstream), relay: await connect(`http://127.0.0.1:${relay.match[1]}/mcp`), 'mcp-tap': await connect(tap.match[1]) };
   await interleaved(clients, calls, 20);
+  const cpuBefore = [relay.child.pid, tap.child.pid].map(cpuMs);
   latencyRows('latency, Streamable HTTP', await interleaved(clients, calls, N));
+  // CPU the hop itself spent per request: unlike wall-clock latency, it hardly moves with machine load.
+  const cpuAfter = [relay.child.pid, tap.child.pid].map(cpuMs);
+  if (!cpuBefore.includes(undefined) && !cpuAfter.includes(undefined)) {
+    const perRequest = cpuAfter.map((after, i) => (after - cpuBefore[i]) / (N * Object.keys(calls).length));
+    row('latency, Streamable HTTP', 'CPU per request in the hop: relay / mcp-tap', `${fmt(perRequest[0])} / ${fmt(perRequest[1])} (${(perRequest[1] / perRequest[0]).toFixed(2)}×)`);
+  }
   await Promise.all(Object.values(clients).map((c) => c.close()));
   for (const p of [tap.child, relay.child, server.child]) p.kill('SIGTERM');
+}
+
+const PEERS_DIR = join(here, '.peers');
+const PEERS = ['supergateway', 'mcp-proxy'];
+
+/** The peers' entry points, installed into bench/.peers (git-ignored, never a dependency) when missing. */
+function peerBins() {
+  const bin = (name) => {
+    const file = join(PEERS_DIR, 'node_modules', name, 'package.json');
+    if (!existsSync(file)) return undefined;
+    const pkg = JSON.parse(readFileSync(file, 'utf8'));
+    const entry = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.[name];
+    return entry ? { path: join(PEERS_DIR, 'node_modules', name, entry), version: pkg.version } : undefined;
+  };
+  if (PEERS.every(bin)) return Object.fromEntries(PEERS.map((name) => [name, bin(name)]));
+  if (quick) return undefined;
+  // Both at once: an install into a folder without a package.json prunes what it does not name.
+  log(`peers: installing ${PEERS.join(', ')} into bench/.peers (npm install --no-save; not a project dependency)`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', PEERS_DIR, ...PEERS], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (result.status !== 0) {
+    log(`peers: npm install failed (${result.status}): ${(result.stderr ?? result.error?.message ?? '').trim().split('\n').at(-1)}`);
+    return undefined;
+  }
+  return Object.fromEntries(PEERS.map((name) => [name, bin(name)]));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Other stdio-to-HTTP gateways fronting the same stdio server-everything, each over the HTTP
+ * transport it offers, against mcp-tap record --listen fronting it the same way.
+ */
+async function peers() {
+  const section = 'peers, stdio server over HTTP';
+  const bins = peerBins();
+  if (!bins) {
+    const why = quick ? 'not installed (the full run, npm run bench, installs them into bench/.peers)' : 'could not be installed into bench/.peers';
+    log(`peers: skipped, ${why}`);
+    notes.push(`Peers (${PEERS.join(', ')}) were not measured: ${why}.`);
+    return;
+  }
+  log(`peers: ${N} rounds through mcp-tap, ${PEERS.join(', ')}`);
+  const server = [process.execPath, EVERYTHING, 'stdio'];
+  const quoted = server.map((a) => JSON.stringify(a)).join(' ');
+  const children = [];
+  const failures = {};
+  const clients = {};
+  const connect = async (url) => {
+    const client = new Client({ name: 'bench', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    return client;
+  };
+  const starters = {
+    'mcp-tap': async () => {
+      const tap = await spawnReady([CLI, 'record', '--store', join(dir, 'peers.db'), '--listen', '127.0.0.1:0', '--', ...server], /Streamable HTTP\s+(\S+)/);
+      children.push(tap.child);
+      return { url: tap.match[1], how: 'mcp-tap record --listen 127.0.0.1:0 -- node server-everything stdio' };
+    },
+    // Stateful: one child server per session, as mcp-tap does (stateless spawns one per request).
+    supergateway: async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [bins.supergateway.path, '--stdio', quoted, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none'], { stdio: 'ignore' });
+      children.push(child);
+      const url = `http://127.0.0.1:${port}/mcp`;
+      await waitForHttp(url, child);
+      notes.push('Peers: supergateway has no option for the address it listens on, so it listens on every interface while it runs; the bench reaches it on loopback only.');
+      return { url, how: `supergateway ${bins.supergateway.version} --stdio "node server-everything stdio" --outputTransport streamableHttp --stateful --port PORT --logLevel none` };
+    },
+    'mcp-proxy': async () => {
+      const port = await freePort();
+      const started = await spawnReady([bins['mcp-proxy'].path, '--port', String(port), '--host', '127.0.0.1', '--server', 'stream', '--', ...server], /starting server on port/i);
+      children.push(started.child);
+      // It says so just before it listens: wait until it answers.
+      await waitForHttp(`http://127.0.0.1:${port}/mcp`, started.child);
+      return { url: `http://127.0.0.1:${port}/mcp`, how: `mcp-proxy ${bins['mcp-proxy'].version} --port PORT --host 127.0.0.1 --server stream -- node server-everything stdio` };
+    },
+  };
+  const how = {};
+  for (const [name, start] of Object.entries(starters)) {
+    try {
+      const { url, how: command } = await start();
+      clients[name] = await connect(url);
+      how[name] = command;
+    } catch (error) {
+      failures[name] = `could not front the server: ${error.message.split('\n')[0]}${error.cause?.code ? ` (${error.cause.code})` : ''}`;
+    }
+  }
+  try {
+    if (!clients['mcp-tap']) throw new Error(`mcp-tap itself ${failures['mcp-tap']}`);
+    await interleaved(clients, calls, 20, failures);
+    const times = await interleaved(clients, calls, N, failures);
+    const measured = Object.keys(clients).filter((name) => !failures[name]);
+    for (const call of Object.keys(calls)) {
+      const p = (who, q) => pct(times[who][call], q);
+      row(section, `${call}: p50 ${measured.join(' / ')}`, measured.map((who) => fmt(p(who, 0.5))).join(' / '));
+      row(section, `${call}: p99 ${measured.join(' / ')}`, measured.map((who) => fmt(p(who, 0.99))).join(' / '));
+      const others = measured.filter((who) => who !== 'mcp-tap');
+      if (others.length > 0) row(section, `${call}: p50 ÷ mcp-tap p50 (${others.join(' / ')})`, others.map((who) => (p(who, 0.5) / p('mcp-tap', 0.5)).toFixed(2)).join(' / '));
+    }
+    for (const name of Object.keys(how)) notes.push(`Peers: ${name} ran as \`${how[name]}\` (Streamable HTTP on loopback, the SDK client).`);
+  } finally {
+    for (const [name, reason] of Object.entries(failures)) {
+      log(`peers: ${name}: ${reason}`);
+      notes.push(`Peers: ${name} is not in the table: ${reason}.`);
+    }
+    await Promise.all(Object.values(clients).map((c) => c.close().catch(() => undefined)));
+    for (const child of children) child.kill('SIGTERM');
+  }
 }
 
 /** Pipelined requests through a stdio hop to the fast echo server; returns messages per second. */
@@ -165,11 +339,11 @@ function chainOverhead() {
   const chain = new InterceptorChain(new PauseController());
   chain.register(new McpInterceptor(silentLogger));
   chain.register(new HttpPolicyInterceptor());
-  // Fifty rule-shaped interceptors: each tests a method pattern that does not match, as most rules do.
-  for (let i = 0; i < 50; i++) {
-    const pattern = new RegExp(`^tools/call-${i}$`);
-    chain.register({ name: `rule-${i}`, intercept: (ctx) => (pattern.test(ctx.summary.method ?? '') ? { type: 'block', reason: 'x' } : undefined) });
-  }
+  // A real 50-rule rules file, loaded as --rules loads it; no rule matches the message, as for most traffic.
+  const rulesFile = join(dir, 'rules.yaml');
+  const actions = ['action: block, reason: x', 'action: mock, result: { text: "{{params.name}}" }', 'action: delay, ms: 1', 'action: modify, merge: { params: { x: 1 } }'];
+  writeFileSync(rulesFile, `rules:\n${Array.from({ length: 50 }, (_, i) => `  - { match: "~m tools/call & ~t tool-${i} | ~m resources/read-${i}", ${actions[i % actions.length]} }\n`).join('')}`);
+  chain.register(new RulesInterceptor(loadRulesFile(rulesFile).rules));
   chain.register(new RecordingInterceptor(recorder));
   const text = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hello' } } });
   const samples = new Float64Array(count);
@@ -185,7 +359,7 @@ function chainOverhead() {
   store.close();
   const p99 = pct(samples, 0.99);
   row('interceptor chain', 'parse + chain + record, per message: p50 / p99', `${fmt(pct(samples, 0.5))} / ${fmt(p99)}`, 'p99 < 1 ms', p99 < 1 ? 'met' : 'missed');
-  notes.push('The chain benchmark loads the built-in interceptors plus 50 rule-shaped interceptors (a method pattern each). The rules language of the rules file is not built yet; when it is, this benchmark should load a real 50-rule file.');
+  notes.push('The chain benchmark loads the built-in interceptors plus a real 50-rule rules file (through the --rules loader and RulesInterceptor), none of whose filters matches the message, as for most traffic.');
 }
 
 function recording() {
@@ -267,13 +441,11 @@ async function sessionScale() {
 }
 
 const started = Date.now();
-await stdioLatency();
-await httpLatency();
-await throughput();
-chainOverhead();
-recording();
-await sessionScale();
-notes.push('Peers (supergateway, mcp-proxy) are not measured yet.');
+const startLoad = loadavg()[0];
+// --only=http,peers runs just those sections (for development; RESULTS.md is not written then).
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const sections = { stdio: stdioLatency, http: httpLatency, peers, throughput, chain: chainOverhead, recording, sessions: sessionScale };
+for (const [name, run] of Object.entries(sections)) if (!only || only.includes(name)) await run();
 rmSync(dir, { recursive: true, force: true });
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
@@ -285,12 +457,15 @@ const report = [
   `- machine: ${machine}`,
   `- command: \`${command}\` (${((Date.now() - started) / 1000).toFixed(0)} s), ${new Date().toISOString().slice(0, 10)}`,
   `- latency: ${N} rounds of each call on each path, interleaved; HTTP sessions: ${SESSIONS}`,
+  `- load average (1 min) at the start / end: ${startLoad.toFixed(2)} / ${loadavg()[0].toFixed(2)} on ${cpus().length} cores${Math.max(startLoad, loadavg()[0]) > cpus().length / 2 ? ' (a loaded machine: absolute times are inflated; read the ratios)' : ''}`,
   '',
   ...table,
   '',
   ...notes.map((n) => `- ${n}`),
   '',
+  // What was changed after earlier runs, with before/after figures: kept by hand in bench/changes.md.
+  ...(existsSync(join(here, 'changes.md')) ? [readFileSync(join(here, 'changes.md'), 'utf8').trimEnd(), ''] : []),
 ].join('\n');
-if (!quick) writeFileSync(join(here, 'RESULTS.md'), `${report}\n`);
+if (!quick && !only) writeFileSync(join(here, 'RESULTS.md'), `${report}\n`);
 console.log(table.join('\n'));
 if (quick) console.log('\n(quick run: bench/RESULTS.md is written by the full run, npm run bench)');

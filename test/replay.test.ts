@@ -153,8 +153,10 @@ describe('mcp-tap replay', () => {
       await replay.close();
       return elapsed;
     };
-    // The recorded call took about a second; wide bounds, this is behaviour, not a benchmark.
+    // The recorded call took about a second, gaps included: at the recorded pace the replay waits
+    // them out, by default it does not. One wide line between the two, as this is behaviour, not
+    // a benchmark (a loaded machine slows both).
     expect(await timed(['--speed', '1'])).toBeGreaterThan(700);
-    expect(await timed([])).toBeLessThan(500);
+    expect(await timed([])).toBeLessThan(700);
   });
 });

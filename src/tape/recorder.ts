@@ -1,8 +1,9 @@
 /**
- * Turns FrameEvents into tape frames. Frames are queued and written in batches (one SQLite
- * transaction each) on a short timer, so the message path only pays for an array push; a full
- * queue is written at once, which keeps it bounded. `flush()` is synchronous, so it is safe to
- * call from exit and signal handlers.
+ * Turns FrameEvents into tape frames. Events are queued as they are and written in batches (one
+ * SQLite transaction each) on a short timer, so the message path only pays for an array push:
+ * redaction and building the row happen in the batch, off the message path; a full queue is
+ * written at once, which keeps it bounded. `flush()` is synchronous, so it is safe to call from
+ * exit and signal handlers.
  */
 import type { FrameEvent } from '../core/context.js';
 import { isObject, type JsonValue } from '../core/jsonrpc.js';
@@ -23,7 +24,10 @@ export interface TapeRecorderOptions {
 }
 
 export class TapeRecorder {
-  private queue: NewFrame[] = [];
+  /** Events not yet turned into frames (redaction is deferred to the batch, see toFrame). */
+  private queue: FrameEvent[] = [];
+  /** Frames built by a batch whose write failed, kept (in order, before the queue) for the retry. */
+  private retry: NewFrame[] = [];
   private timer?: NodeJS.Timeout;
   private nextSeq: number;
   private readonly redactor: Redactor;
@@ -47,12 +51,31 @@ export class TapeRecorder {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.retry.length + this.queue.length;
   }
 
   record(event: FrameEvent): void {
     if (this.closed) return;
-    const { value, paths } = this.redactor.redact(event.message, event.text);
+    // Only what initialize reveals is needed now (rare); everything else waits for the batch.
+    // The event's text and parsed message are not changed after they are reported, so redacting
+    // them later gives the same frame.
+    this.queue.push(event);
+    this.noteSessionInfo(event);
+    if (this.queued >= this.maxQueue) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs);
+  }
+
+  /** The tape frame for an event: redacted (a copy; the event is not touched). Runs in the batch. */
+  private toFrame(event: FrameEvent): NewFrame {
+    let redaction: { value: unknown; paths: string[] };
+    try {
+      redaction = this.redactor.redact(event.message, event.text);
+    } catch (error) {
+      // Runs from a timer, where a throw would end the process; a message that could not be
+      // redacted is not written in clear either.
+      return { ...this.rowOf(event, `[REDACTED: redaction failed: ${error instanceof Error ? error.message : String(error)}]`, undefined, []), flags: [...event.flags, 'redaction-failed'] };
+    }
+    const { value, paths } = redaction;
     const message = value === event.message ? event.text : JSON.stringify(value);
     let original = event.original;
     if (original !== undefined) {
@@ -64,8 +87,12 @@ export class TapeRecorder {
         // Not JSON: kept as received (nothing structured to redact).
       }
     }
+    return this.rowOf(event, message, original, paths);
+  }
+
+  private rowOf(event: FrameEvent, message: string, original: string | undefined, paths: string[]): NewFrame {
     const summary = event.summary;
-    this.queue.push({
+    return {
       sessionKey: event.sessionId,
       tMs: Math.max(0, event.at - this.startedAt),
       direction: event.direction,
@@ -79,26 +106,25 @@ export class TapeRecorder {
       flags: event.flags,
       note: event.note,
       redacted: paths,
-    });
-    this.noteSessionInfo(event, value);
-    if (this.queue.length >= this.maxQueue) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs);
+    };
   }
 
   /** Writes everything queued. Synchronous. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
+    if (this.queued === 0) return;
+    const events = this.queue;
     this.queue = [];
+    const batch = this.retry.length === 0 ? events.map((e) => this.toFrame(e)) : this.retry.concat(events.map((e) => this.toFrame(e)));
+    this.retry = [];
     try {
       this.store.appendFrames(this.tape.id, String(this.tape.transport), batch, this.nextSeq);
       this.nextSeq += batch.length;
       this.written += batch.length;
     } catch (error) {
       // Keep the frames: a locked store may be free on the next try, and nothing is dropped.
-      this.queue = batch.concat(this.queue);
+      this.retry = batch;
       this.options.onError?.(error as Error);
       if (!this.closed) this.timer = setTimeout(() => this.flush(), 250);
     }
@@ -118,11 +144,14 @@ export class TapeRecorder {
   }
 
   /** Keeps the tape's and session's client/server info as initialize reveals them. */
-  private noteSessionInfo(event: FrameEvent, message: unknown): void {
-    if (!isObject(message)) return;
+  private noteSessionInfo(event: FrameEvent): void {
+    if (!isObject(event.message)) return;
     const isInitRequest = event.summary.kind === 'request' && event.summary.method === 'initialize';
     const isInitResponse = event.summary.kind === 'response' && event.requestMethod === 'initialize';
     if (!isInitRequest && !isInitResponse) return;
+    // The info is stored redacted, like the frame (only these two messages pay for it here).
+    const message = this.redactor.redact(event.message, event.text).value;
+    if (!isObject(message)) return;
     this.flush(); // the session row must exist before it is updated
     const sessionId = this.store.sessionRow(this.tape.id, event.sessionId, String(this.tape.transport));
     if (isInitRequest && isObject(message.params)) {

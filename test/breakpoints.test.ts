@@ -1,7 +1,7 @@
 /** Breakpoints, state files and the control hub on their own (no processes, no sockets). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarize, type Direction } from '../src/core/jsonrpc.js';
 import type { InterceptContext, PendingRequest } from '../src/core/context.js';
@@ -124,6 +124,16 @@ describe('state files', () => {
     spawnSync('chmod', ['755', dir]);
     writeStateFile(state('two'), dir).remove();
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('leaves a shared (sticky) directory as it is, and still writes the file owner-only', () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared, { recursive: true });
+    chmodSync(shared, 0o1777);
+    const handle = writeStateFile(state('three'), shared);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    expect(statSync(handle.file).mode & 0o777).toBe(0o600);
+    handle.remove();
   });
 
   it('skips and removes the files of processes that are gone, and skips files it cannot read', () => {

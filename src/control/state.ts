@@ -20,11 +20,17 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(homedir(), '.mcp-tap', 'run');
 }
 
-/** Creates the directory owner-only, and narrows it if it already existed wider (tokens live there). */
+/**
+ * Creates the directory owner-only, and narrows it if it already existed wider (tokens live there)
+ * and is this user's own. A shared directory (sticky, such as /tmp, or someone else's) given as
+ * MCP_TAP_STATE_DIR is left as it is: the state files in it are owner-only themselves.
+ */
 export function ensureStateDir(dir: string = stateDir()): string {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  const mode = statSync(dir).mode & 0o777;
-  if (process.platform !== 'win32' && mode !== DIR_MODE) chmodSync(dir, DIR_MODE);
+  if (process.platform === 'win32') return dir;
+  const stats = statSync(dir);
+  const shared = (stats.mode & 0o1000) !== 0 || stats.uid !== process.getuid?.();
+  if (!shared && (stats.mode & 0o777) !== DIR_MODE) chmodSync(dir, DIR_MODE);
   return dir;
 }
 

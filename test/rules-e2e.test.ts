@@ -152,10 +152,11 @@ describe('mcp-tap record --rules', () => {
       expect(proxied.stderr()).toContain(`error: ${rules}:2: rule 1, field "reslt": unknown field; mock takes name, match, action, result, response; did you mean "result"?; the previous rules (2 rules) are still in force`);
       expect(await echo()).toBe('version two');
 
-      // Fixing the file brings the new rules in; the same client is still connected.
-      writeFileSync(rules, 'rules: []\n');
+      // Fixing the file brings the new rules in, rate limits too; the same client is still connected.
+      writeFileSync(rules, 'rules: []\nrateLimits:\n  tools/call: { rate: 1/min, burst: 1 }\n');
       await until(() => proxied.stderr().includes('0 rules now in force'), 'the reload of the fixed file');
       expect(await echo()).toBe('Echo: hi');
+      expect(await echo()).toMatch(/rate limited: over 1\/min per session for tools\/call/);
     } finally {
       await proxied.close();
     }

@@ -12,7 +12,7 @@ import { SessionManager } from '../session/manager.js';
 import { openSessionStore } from '../session/open-store.js';
 import { RedisSessionStore } from '../session/stores/redis.js';
 import { RedisEventLog } from '../session/redis-event-log.js';
-import { RateLimitInterceptor, parseRate, type RateSpec } from '../interceptors/rate-limit.js';
+import { RateLimitInterceptor, parseRate } from '../interceptors/rate-limit.js';
 import type { Interceptor } from '../core/chain.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/framing.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
@@ -152,7 +152,7 @@ export function registerRecord(program: Command): void {
         await serveHttp(flags, upstream, record, logger, control, rules);
       } else {
         const sessions = new SessionManager();
-        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules?.rateLimits), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), ...control });
+        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), ...control });
         process.exitCode = result.exitCode;
       }
       logger.info(`tape "${name}" saved to ${store.file}`);
@@ -227,7 +227,7 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     eventBuffer,
     events,
     sessions,
-    interceptors: [...rateLimits(flags, sessions, rules?.rateLimits), ...rulesInterceptors(rules, { rateLimits: false })],
+    interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })],
     ...control,
     policy: {
       allowedOrigins: flags.allowOrigin,
@@ -258,11 +258,10 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
 }
 
 /** The rate-limit interceptor the flags ask for, if any. */
-function rateLimits(flags: RecordFlags, sessions: SessionManager, methods: Record<string, RateSpec> = {}): Interceptor[] {
-  if (!flags.rate && !flags.globalRate && Object.keys(methods).length === 0) {
-    if (flags.burst) throw new UsageError('--burst goes with --rate');
-    return [];
-  }
+/** --rate, --burst, --global-rate, and the rules file's per-method limits (followed across reloads). */
+function rateLimits(flags: RecordFlags, sessions: SessionManager, rules: CliRules | undefined): Interceptor[] {
+  if (flags.burst && !flags.rate) throw new UsageError('--burst goes with --rate');
+  if (!flags.rate && !flags.globalRate && !rules) return [];
   const rate = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     try {
@@ -277,9 +276,10 @@ function rateLimits(flags: RecordFlags, sessions: SessionManager, methods: Recor
   const limiter = new RateLimitInterceptor({
     perSession: perSecond === undefined ? undefined : { perSecond, burst },
     global: globalPerSecond === undefined ? undefined : { perSecond: globalPerSecond },
-    methods,
+    methods: rules?.rateLimits,
     sessions,
   });
+  rules?.follow(limiter);
   sessions.on('cleanup', (session) => limiter.forget(session.id));
   return [limiter];
 }

@@ -17,8 +17,10 @@ export function rulesOption(): Option {
 
 export interface CliRules {
   readonly interceptor: RulesInterceptor;
-  /** The file's per-method rate limits, for RateLimitInterceptor's `methods`. Fixed at start. */
+  /** The file's per-method rate limits as loaded at start, for RateLimitInterceptor's `methods`. */
   readonly rateLimits: Record<string, RateSpec>;
+  /** Keeps a rate limiter's per-method limits in step with the file when it is re-read. */
+  follow(limiter: RateLimitInterceptor): void;
   /** Stops watching the file. */
   close(): void;
 }
@@ -38,6 +40,7 @@ export function loadRulesOption(file: string | undefined, logger: Logger, option
   const interceptor = new RulesInterceptor(rules.rules);
   logger.debug(`${rules.rules.length} rules loaded from ${file}`);
   const rateLimits = rules.rateLimits;
+  const limiters: RateLimitInterceptor[] = [];
   const watcher =
     options.watch === false
       ? undefined
@@ -48,21 +51,22 @@ export function loadRulesOption(file: string | undefined, logger: Logger, option
           logger,
           onReload: (next) => {
             interceptor.replace(next.rules);
-            if (JSON.stringify(next.rateLimits) !== JSON.stringify(rateLimits)) {
-              logger.warn(`rateLimits in ${file} changed; rate limits are set at start, so the change takes effect at the next start`);
-            }
+            for (const limiter of limiters) limiter.setMethods(next.rateLimits);
           },
         });
-  return { interceptor, rateLimits, close: () => watcher?.close() };
+  return { interceptor, rateLimits, follow: (limiter) => limiters.push(limiter), close: () => watcher?.close() };
 }
 
 /**
- * The interceptors `--rules` adds, in chain order: rate limits first, then the rules. A command
- * that has its own rate limiter (record) passes `rateLimits: false` and gives the file's
- * limits to it instead.
+ * The interceptors `--rules` adds, in chain order: a rate limiter for the file's `rateLimits:`
+ * (there even when the file has none yet, so that an edit can add some), then the rules. A
+ * command that has its own rate limiter (record) passes `rateLimits: false` and has its limiter
+ * follow the file instead.
  */
 export function rulesInterceptors(rules: CliRules | undefined, options: { rateLimits?: boolean; sessions?: SessionManager } = {}): Interceptor[] {
   if (!rules) return [];
-  const withLimits = options.rateLimits !== false && Object.keys(rules.rateLimits).length > 0;
-  return withLimits ? [new RateLimitInterceptor({ methods: rules.rateLimits, sessions: options.sessions }), rules.interceptor] : [rules.interceptor];
+  if (options.rateLimits === false) return [rules.interceptor];
+  const limiter = new RateLimitInterceptor({ methods: rules.rateLimits, sessions: options.sessions });
+  rules.follow(limiter);
+  return [limiter, rules.interceptor];
 }

@@ -48,11 +48,21 @@ export class RateLimitInterceptor implements Interceptor {
   readonly name = 'rate-limit';
   private readonly buckets = new Map<string, Bucket>();
   private readonly globalBucket?: Bucket;
-  private readonly methods: { pattern: RegExp; glob: string; spec: RateSpec }[];
+  private methods: { pattern: RegExp; glob: string; spec: RateSpec }[] = [];
 
   constructor(private readonly options: RateLimitOptions) {
     if (options.global) this.globalBucket = { tokens: burstOf(options.global), updatedAt: Date.now() };
-    this.methods = Object.entries(options.methods ?? {}).map(([glob, spec]) => ({ pattern: globToRegExp(glob), glob, spec }));
+    this.setMethods(options.methods ?? {});
+  }
+
+  /**
+   * Replaces the per-method limits (a rules file was edited). Buckets of method limits are built
+   * again under the new specs (a stored session's tokens capped at the new burst); the general
+   * per-session and global buckets are kept.
+   */
+  setMethods(methods: Record<string, RateSpec>): void {
+    this.methods = Object.entries(methods).map(([glob, spec]) => ({ pattern: globToRegExp(glob), glob, spec }));
+    for (const key of this.buckets.keys()) if (!key.endsWith('\u0000*')) this.buckets.delete(key);
   }
 
   intercept(ctx: InterceptContext): InterceptAction | void {

@@ -63,6 +63,8 @@ export interface PausedView {
   direction: Direction;
   kind: MessageKind;
   method?: string;
+  /** For an answer: the method of the request it answers. */
+  requestMethod?: string;
   toolName?: string;
   id?: JsonRpcId;
   /** The message as it stands now (after earlier interceptors). */

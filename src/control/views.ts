@@ -48,7 +48,8 @@ export function pausedView(paused: PausedMessage): PausedView {
     deadline: paused.deadline,
   };
   if (summary.method !== undefined) view.method = summary.method;
-  const toolName = toolNameOf(summary.method, isObject(message) ? message.params : undefined);
+  if (paused.request !== undefined) view.requestMethod = paused.request.method;
+  const toolName = summary.method !== undefined ? toolNameOf(summary.method, isObject(message) ? message.params : undefined) : toolNameOf(paused.request?.method, paused.request?.params);
   if (toolName !== undefined) view.toolName = toolName;
   if (summary.id !== undefined) view.id = summary.id;
   if (paused.reason !== undefined) view.reason = paused.reason;

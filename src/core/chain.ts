@@ -142,7 +142,7 @@ export class InterceptorChain {
         state.trail.push('pause');
         return this.pauses
           .hold(
-            { sessionId: ctx.sessionId, direction: ctx.direction, summary: ctx.summary, message: ctx.message, raw: ctx.raw, reason: action.reason },
+            { sessionId: ctx.sessionId, direction: ctx.direction, summary: ctx.summary, message: ctx.message, raw: ctx.raw, reason: action.reason, request: ctx.request },
             action.timeoutMs,
           )
           .then((resolution) => this.applyResolution(resolution, ctx, state));

@@ -3,6 +3,7 @@
  * one paused message never delays another.
  */
 import { EventEmitter } from 'node:events';
+import type { PendingRequest } from './context.js';
 import type { Direction, MessageSummary } from './jsonrpc.js';
 
 export const DEFAULT_PAUSE_TIMEOUT_MS = 5 * 60 * 1000;
@@ -23,6 +24,8 @@ export interface PausedMessage {
   message: unknown;
   raw: string;
   reason?: string;
+  /** For an answer: the request it answers, when the proxy saw it (so a viewer can name it). */
+  request?: PendingRequest;
   /** Date.now() values, for display. */
   pausedAt: number;
   deadline: number;

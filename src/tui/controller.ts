@@ -3,13 +3,13 @@
  * ControlLink. Kept out of the components so the key map reads in one place.
  */
 import type { Key } from 'ink';
-import type { ControlLink, ControlRequest } from '../control/protocol.js';
+import type { ControlLink, ControlRequest, PausedView } from '../control/protocol.js';
 import { compileFilter, formatFilterError, FilterSyntaxError } from '../filter/index.js';
 import { isObject } from '../core/jsonrpc.js';
 import { checkJsonRpc, editText, parseJson, sameJson, stopReading, type EditorRunner } from './editor.js';
 import { prettyJson } from './format.js';
 import { appendMockRule, matchFor, rulesFileOf } from './save-rule.js';
-import { selectedPaused, type PausedItem, type TuiStore } from './state.js';
+import { selectedPaused, type TuiStore } from './state.js';
 
 export interface ControllerOptions {
   link: ControlLink;
@@ -24,7 +24,7 @@ export interface ControllerOptions {
 }
 
 /** A result template for `m`: what a tools/call answer looks like, or an empty result. */
-export function mockTemplate(paused: PausedItem): string {
+export function mockTemplate(paused: PausedView): string {
   const result = paused.method === 'tools/call' ? { content: [{ type: 'text', text: 'mocked answer' }] } : {};
   return JSON.stringify(result, null, 2);
 }
@@ -152,7 +152,7 @@ export class Controller {
   }
 
   /** Runs `action` on the selected paused message, or says there is none. */
-  private decide(action: (paused: PausedItem) => Promise<unknown>): void {
+  private decide(action: (paused: PausedView) => Promise<unknown>): void {
     const paused = selectedPaused(this.store.getState());
     if (!paused) return this.fail('nothing is paused');
     void action(paused);
@@ -187,7 +187,7 @@ export class Controller {
     void job().finally(resumeReading);
   }
 
-  private async edit(paused: PausedItem): Promise<void> {
+  private async edit(paused: PausedView): Promise<void> {
     let edited: string;
     try {
       edited = await this.withEditor(`#${paused.pauseId}`, prettyJson(paused.text), `paused-${paused.pauseId}.json`);
@@ -204,7 +204,7 @@ export class Controller {
     }
   }
 
-  private async mock(paused: PausedItem): Promise<void> {
+  private async mock(paused: PausedView): Promise<void> {
     if (paused.kind !== 'request') return this.fail(`#${paused.pauseId} is a ${paused.kind}; only a request can be answered with a mock`);
     let written: string;
     try {

@@ -1,6 +1,5 @@
 /** Turning frames and paused messages into the short strings and colours the UI shows. */
-import type { FrameView } from '../control/protocol.js';
-import type { PausedItem } from './state.js';
+import type { FrameView, PausedView } from '../control/protocol.js';
 import type { Direction, JsonRpcId } from '../core/jsonrpc.js';
 
 export type Tone = 'error' | 'paused' | 'changed' | 'blocked' | 'quiet' | 'normal';
@@ -75,7 +74,7 @@ export function secondsText(ms: number): string {
   return s < 120 ? `${s}s` : `${Math.round(s / 60)}m`;
 }
 
-export function pausedRow(paused: PausedItem, now: number, width: number): string {
+export function pausedRow(paused: PausedView, now: number, width: number): string {
   const head = `#${paused.pauseId} ${arrow(paused.direction)} `;
   const tail = ` id ${fit(idText(paused.id), 5)} held ${fit(secondsText(now - paused.pausedAt), 4)} left ${fit(secondsText(paused.deadline - now), 4)}`;
   const what = fit(whatText(paused) + (paused.reason ? `  (${paused.reason})` : ''), Math.max(8, width - head.length - tail.length));

@@ -85,16 +85,6 @@ export class FrameLog {
     }
   }
 
-  /** The newest kept request with this id from the other side of the session: what an answer answers. */
-  findRequest(answer: { sessionId: string; direction: FrameView['direction']; id?: FrameView['id'] }): FrameView | undefined {
-    if (answer.id === undefined) return undefined;
-    for (let i = this.size - 1; i >= 0; i--) {
-      const frame = this.ring[(this.start + i) % this.capacity]!;
-      if (frame.kind === 'request' && frame.id === answer.id && frame.sessionId === answer.sessionId && frame.direction !== answer.direction) return frame;
-    }
-    return undefined;
-  }
-
   /** Applies a new filter (or none) to everything kept: the one place that walks the whole ring. */
   setFilter(predicate: FilterPredicate | undefined): void {
     this.predicate = predicate;

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
-import type { PausedItem, ProxyInfo, WrittenAnswer } from './state.js';
+import type { PausedView } from '../control/protocol.js';
+import type { ProxyInfo, WrittenAnswer } from './state.js';
 
 /** A filter word, quoted when the filter lexer would otherwise split or misread it. */
 function filterWord(word: string): string {
@@ -14,7 +15,7 @@ function filterWord(word: string): string {
 }
 
 /** The filter expression a mock rule for answers to this paused request (or answer) should match. */
-export function matchFor(paused: Pick<PausedItem, 'method' | 'requestMethod' | 'toolName'>): string | undefined {
+export function matchFor(paused: Pick<PausedView, 'method' | 'requestMethod' | 'toolName'>): string | undefined {
   const method = paused.method ?? paused.requestMethod;
   if (paused.toolName) return `~k request & ~t ${filterWord(paused.toolName)}`;
   if (method) return `~k request & ~m ${filterWord(method)}`;

@@ -11,9 +11,6 @@ export type ProxyInfo = Omit<ProxyStateFile, 'token'>;
 
 export type Focus = 'list' | 'paused';
 
-/** A paused message as the UI keeps it: an answer also names the request it answers, when that was seen. */
-export type PausedItem = PausedView & { requestMethod?: string };
-
 /** What the keyboard is doing: moving around, typing into a prompt, reading help, or away in $EDITOR. */
 export type Mode =
   | { kind: 'normal' }
@@ -41,7 +38,7 @@ export interface TuiState {
   log: FrameLog;
   /** Bumped whenever the log changes, so views know to redraw. */
   logVersion: number;
-  paused: PausedItem[];
+  paused: PausedView[];
   breakpoints: BreakpointView[];
   sessions: SessionView[];
   filter: { expression: string };
@@ -92,17 +89,7 @@ export function selectedIndex(state: TuiState): number {
   return index === -1 ? 0 : index;
 }
 
-/** Names the request a paused answer answers (the proxy describes answers by their id only). */
-function withRequest(log: FrameLog, paused: PausedView): PausedItem {
-  if (paused.method !== undefined || (paused.kind !== 'response' && paused.kind !== 'error')) return paused;
-  const request = log.findRequest(paused);
-  if (!request) return paused;
-  const item: PausedItem = { ...paused, requestMethod: request.method };
-  if (paused.toolName === undefined && request.toolName !== undefined) item.toolName = request.toolName;
-  return item;
-}
-
-export function selectedPaused(state: TuiState): PausedItem | undefined {
+export function selectedPaused(state: TuiState): PausedView | undefined {
   return state.paused[Math.min(state.pausedIndex, state.paused.length - 1)];
 }
 
@@ -116,7 +103,7 @@ function applyServerMessage(state: TuiState, message: ServerMessage): TuiState {
         connected: true,
         proxy: message.proxy,
         breakpoints: message.breakpoints,
-        paused: message.paused.map((p) => withRequest(state.log, p)),
+        paused: message.paused,
         sessions: message.sessions,
         logVersion: state.logVersion + 1,
         pausedIndex: 0,
@@ -127,7 +114,7 @@ function applyServerMessage(state: TuiState, message: ServerMessage): TuiState {
       return { ...state, logVersion: state.logVersion + 1 };
     case 'paused':
       if (state.paused.some((p) => p.pauseId === message.paused.pauseId)) return state;
-      return { ...state, paused: [...state.paused, withRequest(state.log, message.paused)] };
+      return { ...state, paused: [...state.paused, message.paused] };
     case 'resumed': {
       const paused = state.paused.filter((p) => p.pauseId !== message.pauseId);
       if (paused.length === state.paused.length) return state;

@@ -39,22 +39,17 @@ export function parseFilter(expression: string): FilterNode {
   };
   if (peek().type === 'end') fail('the expression is empty');
 
-  const or = (): FilterNode => {
-    let left = and();
-    while (isOp(peek(), '|')) {
+  /** `operand (op operand)*`, folded to the left: `&` over `!` terms, `|` over `&` terms. */
+  const chain = (op: '|' | '&', type: 'or' | 'and', operand: () => FilterNode) => (): FilterNode => {
+    let left = operand();
+    while (isOp(peek(), op)) {
       at++;
-      left = { type: 'or', left, right: and() };
+      left = { type, left, right: operand() };
     }
     return left;
   };
-  const and = (): FilterNode => {
-    let left = not();
-    while (isOp(peek(), '&')) {
-      at++;
-      left = { type: 'and', left, right: not() };
-    }
-    return left;
-  };
+  const and = chain('&', 'and', () => not());
+  const or = chain('|', 'or', and);
   const not = (): FilterNode => {
     if (isOp(peek(), '!')) {
       at++;

@@ -13,7 +13,11 @@ import type { NewFrame, TapeInfo } from './types.js';
 
 export interface TapeRecorderOptions {
   redactor?: Redactor;
-  /** How long a frame may wait in the queue. Default 25 ms. */
+  /**
+   * How long a frame may wait in the queue. Default 100 ms: each commit writes whole pages to
+   * the WAL however few frames it holds, so fewer commits cost less CPU (bench/RESULTS.md), and
+   * every orderly exit flushes; only a kill -9 can lose the last interval's frames.
+   */
   flushIntervalMs?: number;
   /** Queue length that triggers an immediate write. Default 512. */
   maxQueue?: number;
@@ -45,7 +49,7 @@ export class TapeRecorder {
   ) {
     this.redactor = options.redactor ?? new Redactor();
     this.startedAt = options.startedAt ?? performance.now();
-    this.flushIntervalMs = options.flushIntervalMs ?? 25;
+    this.flushIntervalMs = options.flushIntervalMs ?? 100;
     this.maxQueue = options.maxQueue ?? 512;
     this.nextSeq = store.lastSeq(tape.id) + 1;
   }

@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import { connectControl } from '../control/client.js';
 import { findRunningProxy, listRunningProxies, stateDir } from '../control/state.js';
 import type { ProxyStateFile } from '../control/protocol.js';
-import { pickProxy } from '../tui/pick.js';
-import { runTui } from '../tui/run.js';
 import { formatProxies } from './proxies.js';
 import { UsageError } from './common.js';
 
@@ -30,6 +28,8 @@ async function chooseProxy(id: string | undefined, interactive: boolean): Promis
     for (const line of formatProxies(running)) process.stdout.write(line + '\n');
     throw new UsageError(`${running.length} proxies are running; say which one: mcp-tap attach ID`, 2);
   }
+  // The UI is loaded when it is about to be shown, not by every other command.
+  const { pickProxy } = await import('../tui/pick.js');
   return pickProxy(running);
 }
 
@@ -54,6 +54,7 @@ export function registerAttach(program: Command): void {
       } catch (error) {
         throw new UsageError((error as Error).message, 1);
       }
+      const { runTui } = await import('../tui/run.js');
       await runTui({ link, rulesFile: flags.rules });
       process.stderr.write(`mcp-tap: detached from ${proxy.id} (${proxy.title}); it keeps running\n`);
     });

@@ -7,9 +7,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Chalk } from 'chalk';
 import { renderTimeline } from '../tape/timeline.js';
 import { runStdioProxy } from '../proxy/stdio.js';
@@ -117,6 +114,12 @@ async function driveThroughProxy(
   run: (downstream: SdkTransportAdapter) => Promise<{ exitCode: number; reason: string }>,
   report: (label: string, detail: string) => void,
 ): Promise<DemoStep[]> {
+  // The SDK's client (and its schema library) is loaded by the demo alone, not by every command.
+  const [{ Client }, { InMemoryTransport }, { ListRootsRequestSchema }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/inMemory.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+  ]);
   const [clientSide, proxySide] = InMemoryTransport.createLinkedPair();
   const proxyRun = run(new SdkTransportAdapter(proxySide, 'stdio', 'demo client finished'));
   const client = new Client({ name: 'mcp-tap-demo', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });

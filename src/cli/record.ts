@@ -9,8 +9,8 @@ import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import type { Logger } from '../core/log.js';
 import type { RecordOptions } from '../proxy/create.js';
 import { SessionManager } from '../session/manager.js';
-import { openSessionStore } from '../session/open-store.js';
-import { RedisSessionStore } from '../session/stores/redis.js';
+import { isRedisSpec, openSessionStore } from '../session/open-store.js';
+import type { RedisSessionStore } from '../session/stores/redis.js';
 import { RedisEventLog } from '../session/redis-event-log.js';
 import { RateLimitInterceptor, parseRate } from '../interceptors/rate-limit.js';
 import type { Interceptor } from '../core/chain.js';
@@ -129,7 +129,7 @@ export function registerRecord(program: Command): void {
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
-    const rules = loadRulesOption(flags.rules, logger);
+    const rules = await loadRulesOption(flags.rules, logger);
     const described = upstream.kind === 'stdio' ? [upstream.command, ...upstream.args].join(' ') : upstream.url;
     const control = controlOptions(flags, { title: `record ${upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : upstream.url}`, upstream: described, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
     const store = openStore(flags.store);
@@ -215,8 +215,8 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
   }
   // Sessions shared through Redis share their SSE events too, so resumption works across processes.
   const events =
-    store instanceof RedisSessionStore
-      ? new RedisEventLog({ redis: store.redis, capacity: eventBuffer, ttlMs: idleTimeoutMs, onError: (error) => logger.warn(`SSE events not saved to Redis: ${error.message}`) })
+    isRedisSpec(flags.sessions)
+      ? new RedisEventLog({ redis: (store as RedisSessionStore).redis, capacity: eventBuffer, ttlMs: idleTimeoutMs, onError: (error) => logger.warn(`SSE events not saved to Redis: ${error.message}`) })
       : undefined;
   const sessions = new SessionManager({ store, idleTimeoutMs, onStoreError: (error) => logger.error(error.message) });
   const server = await startHttpProxy({

@@ -71,7 +71,7 @@ export function registerReplay(program: Command): void {
     } else if (argv.length > 0 || flags.url) {
       throw new UsageError('a server command or --url only makes sense with --on-miss passthrough');
     }
-    const rules = loadRulesOption(flags.rules, logger);
+    const rules = await loadRulesOption(flags.rules, logger);
     const store = openStore(flags.store, { create: false });
     let ui: InProcessTui | undefined;
     try {

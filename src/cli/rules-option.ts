@@ -7,7 +7,8 @@ import type { Interceptor } from '../core/chain.js';
 import type { Logger } from '../core/log.js';
 import { RateLimitInterceptor, type RateSpec } from '../interceptors/rate-limit.js';
 import { RulesInterceptor } from '../interceptors/rules.js';
-import { RulesError, parseRules, readRulesText, watchRulesFile, type RuleSet } from '../rules/index.js';
+// The rules loader (and its YAML parser) is loaded only when --rules is given.
+import type { RuleSet } from '../rules/index.js';
 import type { SessionManager } from '../session/manager.js';
 import { UsageError } from './common.js';
 
@@ -26,8 +27,9 @@ export interface CliRules {
 }
 
 /** Loads `--rules FILE` (nothing when the flag is absent) and starts watching it. Throws UsageError. */
-export function loadRulesOption(file: string | undefined, logger: Logger, options: { watch?: boolean } = {}): CliRules | undefined {
+export async function loadRulesOption(file: string | undefined, logger: Logger, options: { watch?: boolean } = {}): Promise<CliRules | undefined> {
   if (file === undefined) return undefined;
+  const { RulesError, parseRules, readRulesText, watchRulesFile } = await import('../rules/index.js');
   let text: string;
   let rules: RuleSet;
   try {

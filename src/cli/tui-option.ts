@@ -10,7 +10,9 @@ import type { Logger } from '../core/log.js';
 import { connectControl } from '../control/client.js';
 import { listRunningProxies } from '../control/state.js';
 import type { ProxyStateFile } from '../control/protocol.js';
-import { startTui, type RunningTui } from '../tui/run.js';
+// The UI (Ink, React, a layout engine) is loaded only when --tui is given: it is most of the
+// CLI's start-up time and memory, which every proxy would otherwise pay for.
+import type { RunningTui } from '../tui/run.js';
 import { UsageError } from './common.js';
 
 export interface TuiFlags {
@@ -108,7 +110,7 @@ export function startInProcessTui(flags: TuiFlags, logger: Logger): InProcessTui
       return stop();
     }
     try {
-      const link = await connectControl(own);
+      const [link, { startTui }] = await Promise.all([connectControl(own), import('../tui/run.js')]);
       if (stopped) return link.close();
       running = startTui({ link, stdin: terminal.input as unknown as NodeJS.ReadStream, stdout: terminal.output as unknown as NodeJS.WriteStream, editorTerminal: terminal.fds, rulesFile: flags.rules });
       await running.done;

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import type { SessionStore } from './store.js';
 import { MemorySessionStore } from './stores/memory.js';
 import { SqliteSessionStore } from './stores/sqlite.js';
-import { RedisSessionStore } from './stores/redis.js';
+// The Redis client is loaded only for a redis:// store: it is a good part of the start-up time.
+import type { RedisSessionStore } from './stores/redis.js';
 
 export interface OpenSessionStoreOptions {
   /** The tape store file; `sqlite` puts sessions.db beside it. */
@@ -18,6 +19,11 @@ export interface OpenSessionStoreOptions {
   mustExist?: boolean;
 }
 
+/** True for a `--sessions` value naming a Redis server (whose store is a RedisSessionStore). */
+export function isRedisSpec(spec: string | undefined): boolean {
+  return spec !== undefined && (spec.startsWith('redis://') || spec.startsWith('rediss://'));
+}
+
 export async function openSessionStore(spec: string | undefined, options: OpenSessionStoreOptions): Promise<SessionStore> {
   const value = spec ?? 'memory';
   if (value === 'memory') return new MemorySessionStore();
@@ -26,8 +32,9 @@ export async function openSessionStore(spec: string | undefined, options: OpenSe
     if (options.mustExist && !existsSync(file)) throw new Error(`no session store at ${file} (a proxy started with --sessions ${value} creates it)`);
     return new SqliteSessionStore(file);
   }
-  if (value.startsWith('redis://') || value.startsWith('rediss://')) {
-    const store = new RedisSessionStore({ url: value, ttlMs: options.ttlMs, onStatus: options.onStatus });
+  if (isRedisSpec(value)) {
+    const { RedisSessionStore } = await import('./stores/redis.js');
+    const store: RedisSessionStore = new RedisSessionStore({ url: value, ttlMs: options.ttlMs, onStatus: options.onStatus });
     try {
       await store.ready();
     } catch (error) {

@@ -31,12 +31,8 @@ export interface ProxyStateFile {
   protocolVersion: number;
 }
 
-/** One frame as the UI shows it: the pipeline's FrameEvent, flattened and numbered. */
-export interface FrameView {
-  /** Increasing per proxy, from 1. */
-  seq: number;
-  /** Date.now() when the pipeline finished with it. */
-  time: number;
+/** What the UI shows of any message, seen (a frame) or held (a paused message). */
+export interface MessageView {
   sessionId: string;
   direction: Direction;
   kind: MessageKind;
@@ -45,6 +41,14 @@ export interface FrameView {
   requestMethod?: string;
   toolName?: string;
   id?: JsonRpcId;
+}
+
+/** One frame as the UI shows it: the pipeline's FrameEvent, flattened and numbered. */
+export interface FrameView extends MessageView {
+  /** Increasing per proxy, from 1. */
+  seq: number;
+  /** Date.now() when the pipeline finished with it. */
+  time: number;
   latencyMs?: number;
   /** 'continue', 'modify', 'block', 'mock', 'pause>modify', 'synthesized', ... */
   action: string;
@@ -57,16 +61,8 @@ export interface FrameView {
 }
 
 /** A message held at a breakpoint (or by a rule's pause), waiting for a decision. */
-export interface PausedView {
+export interface PausedView extends MessageView {
   pauseId: number;
-  sessionId: string;
-  direction: Direction;
-  kind: MessageKind;
-  method?: string;
-  /** For an answer: the method of the request it answers. */
-  requestMethod?: string;
-  toolName?: string;
-  id?: JsonRpcId;
   /** The message as it stands now (after earlier interceptors). */
   text: string;
   reason?: string;

@@ -33,6 +33,12 @@ export interface ReplayStats {
   answerDifferences: string[];
 }
 
+/**
+ * Replaying as fast as possible, the least time between a progress notification and the next
+ * frame of its exchange (a recorded gap shorter than this is kept as it was).
+ */
+const AFTER_PROGRESS_MS = 5;
+
 const parse = (text: string): JsonObject | undefined => {
   try {
     const value: unknown = JSON.parse(text);
@@ -108,21 +114,33 @@ export class ReplayTransport implements Transport {
     this.emit(errorResponse(id, ErrorCode.ReplayMiss, `mcp-tap replay: no recorded answer for ${described}${hint}`));
   }
 
-  /** Sends a recorded exchange's server side: followers and progress in recorded order, then the answer. */
+  /**
+   * Sends a recorded exchange's server side: followers and progress in recorded order, then the
+   * answer. Each frame is timed from the one before it was sent, so a busy moment delays what
+   * follows instead of bunching it up.
+   */
   private play(exchange: RecordedExchange, id: JsonRpcId, liveParams: unknown): void {
     const liveToken = isObject(liveParams) && isObject(liveParams._meta) ? liveParams._meta.progressToken : undefined;
     const frames = [...exchange.followers, ...exchange.progress, exchange.response!].sort((a, b) => a.seq - b.seq);
-    frames.forEach((frame, index) => {
-      this.schedule(frame.tMs - exchange.request.tMs, index, () => {
-        const message = parse(frame.message);
-        if (!message) return;
-        if (frame === exchange.response) return this.emit({ ...message, id });
-        if (frame.method === 'notifications/progress' && isObject(message.params) && liveToken !== undefined) {
-          return this.emit({ ...message, params: { ...message.params, progressToken: liveToken } });
-        }
-        this.serverMessage(frame, message);
+    const send = (frame: TapeFrame) => {
+      const message = parse(frame.message);
+      if (!message) return;
+      if (frame === exchange.response) return this.emit({ ...message, id });
+      if (frame.method === 'notifications/progress' && isObject(message.params) && liveToken !== undefined) {
+        return this.emit({ ...message, params: { ...message.params, progressToken: liveToken } });
+      }
+      this.serverMessage(frame, message);
+    };
+    const step = (index: number, previous: TapeFrame | undefined) => {
+      const frame = frames[index];
+      if (!frame) return;
+      const recordedGapMs = frame.tMs - (previous ?? exchange.request).tMs;
+      this.after(this.replayGap(recordedGapMs, index, previous?.method === 'notifications/progress'), () => {
+        send(frame);
+        step(index + 1, frame);
       });
-    });
+    };
+    step(0, undefined);
   }
 
   private notification(method: string): void {
@@ -224,18 +242,35 @@ export class ReplayTransport implements Transport {
   }
 
   /**
-   * Runs `work` after the recorded delay scaled by --speed. As fast as possible still spaces an
-   * exchange's frames by a millisecond each (never more than recorded): a client reading a
-   * progress notification in the same chunk as the final answer may drop it, as the SDK does.
+   * How long to wait before a frame, given its recorded gap to the frame before it (or to the
+   * request), scaled by --speed. As fast as possible (no --speed) still spaces an exchange's frames
+   * by a millisecond, and what follows a progress notification by AFTER_PROGRESS_MS, never more
+   * than recorded: a client that reads a progress notification in the same chunk as the answer
+   * may drop it, as the SDK does, and a millisecond is not enough on a busy machine.
+   */
+  private replayGap(recordedGapMs: number, index: number, afterProgress: boolean): number {
+    const speed = this.options.speed ?? 0;
+    const gap = Math.max(0, recordedGapMs);
+    if (speed > 0) return gap / speed;
+    if (index === 0) return 0;
+    return Math.min(gap, afterProgress ? AFTER_PROGRESS_MS : 1);
+  }
+
+  /**
+   * Runs `work` after the recorded delay scaled by --speed (at most `index` ms as fast as possible,
+   * which keeps followers in order and a millisecond apart).
    */
   private schedule(recordedDelayMs: number, index: number, work: () => void): void {
     const speed = this.options.speed ?? 0;
-    const delay = speed > 0 ? Math.max(0, recordedDelayMs / speed) : Math.max(0, Math.min(recordedDelayMs, index));
-    // Even "at once" goes through the timer queue: order is kept and the pipeline is not re-entered.
+    this.after(speed > 0 ? Math.max(0, recordedDelayMs / speed) : Math.max(0, Math.min(recordedDelayMs, index)), work);
+  }
+
+  /** Even "at once" goes through the timer queue: order is kept and the pipeline is not re-entered. */
+  private after(delayMs: number, work: () => void): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (!this.closed) work();
-    }, delay);
+    }, delayMs);
     this.timers.add(timer);
   }
 

@@ -366,31 +366,8 @@ async function peers() {
 
 const INITIALIZE = `${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'b', version: '1' } } })}\n`;
 
-/** Pipelined requests through a stdio hop to the fast echo server; returns messages per second. */
-async function pipelined(args, count) {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'ignore'] });
-  const lines = createInterface({ input: child.stdout });
-  let answered = 0;
-  let initialized;
-  const ready = new Promise((resolve) => (initialized = resolve));
-  const done = new Promise((resolve) => lines.on('line', () => (++answered === 1 ? initialized() : answered === count + 1 && resolve())));
-  child.stdin.write(INITIALIZE);
-  // The clock starts once the hop is up and answering, so process start-up is not counted.
-  await ready;
-  const start = performance.now();
-  const batch = [];
-  for (let i = 1; i <= count; i++) batch.push(`${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'echo', arguments: { i } } })}\n`);
-  child.stdin.write(batch.join(''));
-  await done;
-  const seconds = (performance.now() - start) / 1000;
-  child.stdin.end();
-  await new Promise((r) => child.once('exit', r));
-  return (count * 2) / seconds;
-}
-
-/** Spawns a stdio path and times it until initialize is answered; returns ms and the hop's RSS then. */
-async function startedIn(args) {
-  const start = performance.now();
+/** Spawns a stdio hop, sends initialize and resolves once it is answered, with the child and its lines. */
+async function initialized(args) {
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout });
   child.stdin.write(INITIALIZE);
@@ -398,6 +375,34 @@ async function startedIn(args) {
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before answering initialize`)));
   });
+  child.removeAllListeners('exit');
+  const stop = async () => {
+    child.stdin.end();
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+  };
+  return { child, lines, stop };
+}
+
+/** Pipelined requests through a stdio hop to the fast echo server; returns messages per second. */
+async function pipelined(args, count) {
+  // The clock starts once the hop is up and answering, so process start-up is not counted.
+  const { child, lines, stop } = await initialized(args);
+  let answered = 0;
+  const done = new Promise((resolve) => lines.on('line', () => ++answered === count && resolve()));
+  const start = performance.now();
+  const batch = [];
+  for (let i = 1; i <= count; i++) batch.push(`${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'echo', arguments: { i } } })}\n`);
+  child.stdin.write(batch.join(''));
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  await stop();
+  return (count * 2) / seconds;
+}
+
+/** Spawns a stdio path and times it until initialize is answered; returns ms and the hop's RSS then. */
+async function startedIn(args) {
+  const start = performance.now();
+  const { child, stop } = await initialized(args);
   const ms = performance.now() - start;
   let rssKb;
   try {
@@ -405,8 +410,7 @@ async function startedIn(args) {
   } catch {
     // No /proc here.
   }
-  child.stdin.end();
-  await new Promise((r) => child.once('exit', r));
+  await stop();
   return { ms, rssKb };
 }
 

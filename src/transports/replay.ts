@@ -114,11 +114,7 @@ export class ReplayTransport implements Transport {
     this.emit(errorResponse(id, ErrorCode.ReplayMiss, `mcp-tap replay: no recorded answer for ${described}${hint}`));
   }
 
-  /**
-   * Sends a recorded exchange's server side: followers and progress in recorded order, then the
-   * answer. Each frame is timed from the one before it was sent, so a busy moment delays what
-   * follows instead of bunching it up.
-   */
+  /** Sends a recorded exchange's server side: followers and progress in recorded order, then the answer. */
   private play(exchange: RecordedExchange, id: JsonRpcId, liveParams: unknown): void {
     const liveToken = isObject(liveParams) && isObject(liveParams._meta) ? liveParams._meta.progressToken : undefined;
     const frames = [...exchange.followers, ...exchange.progress, exchange.response!].sort((a, b) => a.seq - b.seq);
@@ -131,16 +127,7 @@ export class ReplayTransport implements Transport {
       }
       this.serverMessage(frame, message);
     };
-    const step = (index: number, previous: TapeFrame | undefined) => {
-      const frame = frames[index];
-      if (!frame) return;
-      const recordedGapMs = frame.tMs - (previous ?? exchange.request).tMs;
-      this.after(this.replayGap(recordedGapMs, index, previous?.method === 'notifications/progress'), () => {
-        send(frame);
-        step(index + 1, frame);
-      });
-    };
-    step(0, undefined);
+    this.playInOrder(frames, exchange.request.tMs, send);
   }
 
   private notification(method: string): void {
@@ -149,12 +136,28 @@ export class ReplayTransport implements Transport {
     const anchor = anchors?.[used];
     if (!anchor) return;
     this.notificationsUsed.set(method, used + 1);
-    anchor.followers.forEach((frame, index) => {
-      this.schedule(frame.tMs - anchor.frame.tMs, index, () => {
-        const message = parse(frame.message);
-        if (message) this.serverMessage(frame, message);
-      });
+    this.playInOrder(anchor.followers, anchor.frame.tMs, (frame) => {
+      const message = parse(frame.message);
+      if (message) this.serverMessage(frame, message);
     });
+  }
+
+  /**
+   * Sends frames in order, the first timed from `startTMs` (what they follow on the tape), each
+   * next one from the one before it was sent: a busy moment delays what follows instead of
+   * bunching it up.
+   */
+  private playInOrder(frames: TapeFrame[], startTMs: number, send: (frame: TapeFrame) => void): void {
+    const step = (index: number, previous: TapeFrame | undefined) => {
+      const frame = frames[index];
+      if (!frame) return;
+      const recordedGapMs = frame.tMs - (previous?.tMs ?? startTMs);
+      this.after(this.replayGap(recordedGapMs, index, previous?.method === 'notifications/progress'), () => {
+        send(frame);
+        step(index + 1, frame);
+      });
+    };
+    step(0, undefined);
   }
 
   /** A notification or a request from the recorded server; requests get a fresh id. */
@@ -254,15 +257,6 @@ export class ReplayTransport implements Transport {
     if (speed > 0) return gap / speed;
     if (index === 0) return 0;
     return Math.min(gap, afterProgress ? AFTER_PROGRESS_MS : 1);
-  }
-
-  /**
-   * Runs `work` after the recorded delay scaled by --speed (at most `index` ms as fast as possible,
-   * which keeps followers in order and a millisecond apart).
-   */
-  private schedule(recordedDelayMs: number, index: number, work: () => void): void {
-    const speed = this.options.speed ?? 0;
-    this.after(speed > 0 ? Math.max(0, recordedDelayMs / speed) : Math.max(0, Math.min(recordedDelayMs, index)), work);
   }
 
   /** Even "at once" goes through the timer queue: order is kept and the pipeline is not re-entered. */

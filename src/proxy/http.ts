@@ -217,7 +217,9 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         shuttingDown = true;
         listener.stopAccepting();
         const deadline = Date.now() + drainTimeoutMs;
-        const owed = () => [...links.values()].reduce((n, link) => n + link.pending.c2s.size, 0) + pipeline.busy;
+        // An open subscriptions/listen stream is never "in flight": it ends only when closed, so shutdown does not wait for it.
+        const owedBy = (link: Link) => [...link.pending.c2s.values()].filter((r) => r.method !== 'subscriptions/listen').length;
+        const owed = () => [...links.values()].reduce((n, link) => n + owedBy(link), 0) + pipeline.busy;
         while (owed() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         if (owed() > 0) logger.warn(`${owed()} request(s) still unanswered after ${drainTimeoutMs} ms; closing anyway`);
         await sessions.flush();

@@ -4,12 +4,24 @@ import { TapeError } from '../tape/errors.js';
 import { TapeStore, resolveStorePath, type OpenOptions } from '../tape/store.js';
 import { createLogger, type Logger } from '../core/log.js';
 
-/** An error meant for the user: printed as one line, exit code as given. */
+/**
+ * The exit status every command keeps to: 0 when all went well, 1 when the check the command
+ * makes failed (drift, a miss under --strict, tapes that differ), 2 for a usage or runtime error
+ * (a wrong flag, no such tape, a port in use, a server that cannot be reached). `record` and a
+ * spawned server are the one exception: a server that ran exits with its own status.
+ */
+export const EXIT = { ok: 0, checkFailed: 1, error: 2 } as const;
+
+/** The "Exit status" paragraph of a command's --help; `check` names what makes it exit 1. */
+export function exitStatusHelp(check?: string): string {
+  return `\nExit status: 0 ok${check ? `, 1 ${check}` : ''}, 2 usage or runtime error.\n`;
+}
+
+/** An error meant for the user: printed as one line, exit status 2. */
 export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 2,
-  ) {
+  readonly exitCode = EXIT.error;
+
+  constructor(message: string) {
     super(message);
     this.name = 'UsageError';
   }
@@ -40,14 +52,23 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** Prints an error the user can act on, without a stack trace, and returns the exit code. */
+/** Prints an error the user can act on, without a stack trace, and returns the exit status (2). */
 export function reportError(error: unknown): number {
-  if (error instanceof UsageError || error instanceof TapeError) {
-    process.stderr.write(`mcp-tap: ${error.message}\n`);
-    return error instanceof UsageError ? error.exitCode : 1;
-  }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`mcp-tap: ${message}\n`);
-  if (process.env.MCP_TAP_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return 1;
+  const expected = error instanceof UsageError || error instanceof TapeError;
+  if (!expected && process.env.MCP_TAP_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return EXIT.error;
+}
+
+/**
+ * A reader that stops early (`mcp-tap tapes export BIG | head`) closes the pipe: the rest of the
+ * output has nowhere to go, which is no error of ours. Only for commands whose stdout is output,
+ * never for a stdio proxy, whose stdout is the MCP stream.
+ */
+export function quietOnBrokenPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
 }

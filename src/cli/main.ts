@@ -10,7 +10,11 @@ import { registerVerify } from './verify.js';
 import { registerTapesDiff } from './tapes-diff.js';
 import { registerProxies } from './proxies.js';
 import { registerAttach } from './attach.js';
-import { reportError } from './common.js';
+import { EXIT, exitStatusHelp, quietOnBrokenPipe, reportError } from './common.js';
+import { registerConfig } from './config.js';
+
+/** Commands whose stdout may be the MCP stream of a stdio proxy: a broken pipe there is the client leaving. */
+const PROXYING = new Set(['record', 'replay']);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,7 +26,11 @@ export function buildProgram(): Command {
     .description('Record, replay and intercept Model Context Protocol (MCP) sessions.')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', exitStatusHelp('when the check a command makes failed (verify: drift; replay --strict: a miss; tapes diff: the tapes differ)') + '(record exits with the server\'s own status once the server ran.)\n')
+    .hook('preAction', (_program, command) => {
+      if (!PROXYING.has(command.name())) quietOnBrokenPipe();
+    });
   registerRecord(program);
   registerDemo(program);
   registerReplay(program);
@@ -32,6 +40,7 @@ export function buildProgram(): Command {
   registerSessions(program);
   registerProxies(program);
   registerAttach(program);
+  registerConfig(program);
   return program;
 }
 
@@ -42,7 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed its message (or the help/version it was asked for).
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
       return;
     }
     process.exitCode = reportError(error);

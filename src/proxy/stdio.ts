@@ -6,6 +6,7 @@
 import type { Logger } from '../core/log.js';
 import { stdioDownstream } from '../transports/stdio.js';
 import type { CloseInfo, Transport } from '../transports/transport.js';
+import type { TapeInfo } from '../tape/types.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
 import { createUpstream, describeUpstream, type UpstreamSpec } from './upstream.js';
 
@@ -24,6 +25,10 @@ export interface StdioProxyOptions extends ProxyOptions {
 export interface StdioProxyResult {
   exitCode: number;
   reason: string;
+  /** The server never came up (its command could not be run). */
+  startFailed?: boolean;
+  /** The tape recorded to, when recording (its name was picked as it was created). */
+  tape?: TapeInfo;
 }
 
 /** The exit status a shell would report for the server (0 when an HTTP upstream was closed by us). */
@@ -57,7 +62,7 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<StdioPr
     proxy.pipeline.connect(session, downstream, upstream, {
       upstreamClosed: (info) => {
         if (info.exitCode !== 0 || info.signal) logger.info(info.reason);
-        resolve({ exitCode: exitStatus(info), reason: info.reason });
+        resolve({ exitCode: exitStatus(info), reason: info.reason, startFailed: info.startFailed, tape: proxy.recorder?.tape });
       },
       downstreamClosed: (info) => {
         logger.debug(`${info.reason}; stopping the server`);

@@ -1,4 +1,7 @@
 /** What the commands share: the store option, failing with a one-line error, output helpers. */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { TapeError } from '../tape/errors.js';
 import { TapeStore, resolveStorePath, type OpenOptions } from '../tape/store.js';
@@ -71,4 +74,30 @@ export function quietOnBrokenPipe(): void {
     if (error.code !== 'EPIPE') throw error;
     process.exit(process.exitCode ?? EXIT.ok);
   });
+}
+
+/**
+ * How a person can run this mcp-tap from here, for hints: `mcp-tap` when that is on PATH and is
+ * this one, `npx mcp-tap` inside its own checkout, else node and the launcher's path.
+ */
+export function selfInvocation(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const launcher = fileURLToPath(new URL('../../bin/mcp-tap.js', import.meta.url));
+  const real = (file: string) => {
+    try {
+      return realpathSync(file);
+    } catch {
+      return undefined;
+    }
+  };
+  const self = real(launcher);
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && self !== undefined && real(join(dir, 'mcp-tap')) === self) return 'mcp-tap';
+  }
+  try {
+    const manifest = join(cwd, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'mcp-tap') return 'npx mcp-tap';
+  } catch {
+    // Not a readable package.json: fall through.
+  }
+  return `node ${launcher}`;
 }

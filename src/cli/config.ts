@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { applyEdits, modify, parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { collect, exitStatusHelp, UsageError } from './common.js';
+import { collect, UsageError } from './common.js';
 
 export const CLIENTS = ['claude', 'cursor', 'vscode'] as const;
 export type ClientName = (typeof CLIENTS)[number];
@@ -159,8 +159,7 @@ export function registerConfig(program: Command): void {
         '  mcp-tap config claude                       (every server in Claude Desktop\'s config, printed)\n' +
         '  mcp-tap config claude --server github --write\n' +
         '  mcp-tap config cursor --server everything --write -- npx -y @modelcontextprotocol/server-everything\n' +
-        '  mcp-tap config vscode --user --store ~/tapes.db\n' +
-        exitStatusHelp(),
+        '  mcp-tap config vscode --user --store ~/tapes.db\n',
     )
     .action((clientName: string, argv: string[], flags: ConfigFlags) => {
       if (!CLIENTS.includes(clientName as ClientName)) throw new UsageError(`config takes ${CLIENTS.join(', ')}, got "${clientName}"`);

@@ -27,7 +27,6 @@ export function buildProgram(): Command {
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
-    .addHelpText('after', exitStatusHelp('when the check a command makes failed (verify: drift; replay --strict: a miss; tapes diff: the tapes differ)') + '(record exits with the server\'s own status once the server ran.)\n')
     .hook('preAction', (_program, command) => {
       if (!PROXYING.has(command.name())) quietOnBrokenPipe();
     });
@@ -41,7 +40,28 @@ export function buildProgram(): Command {
   registerProxies(program);
   registerAttach(program);
   registerConfig(program);
+  describeExitStatus(program);
   return program;
+}
+
+/** What makes a command exit 1, for the commands that make a check. */
+const CHECKS: Record<string, string> = {
+  'mcp-tap': 'when the check a command makes failed (verify: drift; replay --strict: a miss; tapes diff: the tapes differ)',
+  verify: 'when an answer drifted from the tape',
+  replay: 'with --strict when a request missed, a recorded one went unused or the client answered differently',
+  diff: 'when the tapes differ',
+  demo: 'when the replay did not answer as the server did',
+};
+
+/** Every command's --help ends with its exit status, the same convention for all. */
+function describeExitStatus(command: Command): void {
+  const name = command.name();
+  if (name === 'record') {
+    command.addHelpText('after', "\nExit status: 0 ok (the server exited 0), the server's own status when it exited otherwise, 2 usage or runtime error (the server could not be started, a port in use, ...).\n");
+  } else {
+    command.addHelpText('after', exitStatusHelp(CHECKS[name]));
+  }
+  for (const sub of command.commands) describeExitStatus(sub);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -6,7 +6,7 @@ import { startHttpProxy } from '../proxy/http.js';
 import { createUpstream } from '../proxy/upstream.js';
 import { formatSummary, replayUpstream } from '../proxy/replay.js';
 import { inert } from '../core/log.js';
-import { addVerbosity, collect, EXIT, exitStatusHelp, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
+import { addVerbosity, collect, EXIT, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { listenOption, untilSignal, upstreamFrom } from './record.js';
 import { loadRulesOption, rulesInterceptors, rulesOption } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags } from './control-options.js';
@@ -56,8 +56,7 @@ export function registerReplay(program: Command): void {
         '  mcp-tap replay server-everything\n' +
         '  mcp-tap replay server-everything --strict --ignore arguments.requestId\n' +
         '  mcp-tap replay server-everything --on-miss passthrough -- npx -y @modelcontextprotocol/server-everything\n' +
-        '  mcp-tap replay server-everything --listen 8808 --speed 1\n' +
-        exitStatusHelp('with --strict when anything missed, went unused or was answered differently'),
+        '  mcp-tap replay server-everything --listen 8808 --speed 1\n',
     );
   addTuiOption(addControlOptions(command));
   addVerbosity(command).action(async (tapeName: string, argv: string[], flags: ReplayFlags) => {

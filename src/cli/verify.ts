@@ -5,7 +5,7 @@ import { describeDifference } from '../tape/json-diff.js';
 import { REDACTED } from '../tape/redact.js';
 import { secretsNeeded, verifySession, type VerifiedRequest, type VerifyReport } from '../tape/verify.js';
 import { inert } from '../core/log.js';
-import { addVerbosity, collect, EXIT, exitStatusHelp, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
+import { addVerbosity, collect, EXIT, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { colorFor } from './tapes.js';
 import { upstreamFrom } from './record.js';
 
@@ -59,8 +59,7 @@ export function registerVerify(program: Command): void {
       '\nExamples:\n' +
         '  mcp-tap verify server-everything -- npx -y @modelcontextprotocol/server-everything\n' +
         '  mcp-tap verify my-api --url http://127.0.0.1:3001/mcp --ignore result.serverInfo.version --json\n' +
-        '  DB_PASSWORD=... mcp-tap verify login --secret password=DB_PASSWORD -- node ./server.js\n' +
-        exitStatusHelp('when an answer drifted from the tape'),
+        '  DB_PASSWORD=... mcp-tap verify login --secret password=DB_PASSWORD -- node ./server.js\n',
     );
   addVerbosity(command).action(async (tapeName: string, argv: string[], flags: VerifyFlags) => {
     const logger = loggerFor(flags);

@@ -148,8 +148,11 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   try {
     address = await listener.listen(options.listen);
   } catch (error) {
-    // Nothing was served: the control channel and the tape go too, so nothing keeps the process alive.
+    // Nothing was served: the control channel and the tape go too, so nothing keeps the process
+    // alive and no empty tape is left behind.
     await proxy.close();
+    const tape = proxy.recorder?.tape;
+    if (tape && options.record!.store.getTape(tape.name)?.frameCount === 0) options.record!.store.deleteTape(tape.name);
     throw listenError(options.listen, error as NodeJS.ErrnoException);
   }
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;

@@ -134,7 +134,8 @@ export class ReplayTransport implements Transport {
 
   /** A live request as it may be shown: with what the tape's redaction hides, hidden. */
   private describe(method: string, params: unknown): string {
-    return describeRequest(method, this.options.redactor ? this.options.redactor.redact(params).value : params);
+    // Redaction paths start at the message root (params.arguments.apiKey).
+    return describeRequest(method, this.options.redactor ? this.options.redactor.redact({ params }).value.params : params);
   }
 
   /**

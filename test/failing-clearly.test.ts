@@ -174,3 +174,26 @@ describe('several proxies started at once on one store', () => {
     }
   });
 });
+
+describe('a stream the proxy resumed with Last-Event-ID', () => {
+  it('does not keep the proxy from exiting on SIGINT', async () => {
+    const server = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'resume-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<string>((resolve) => server.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+      const proxy = rawProxy(['--store', store, '--url', `http://127.0.0.1:${port}/mcp`]);
+      proxy.send(request(1, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } }));
+      await proxy.next((m) => m.id === 1);
+      proxy.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      proxy.send(request(2, 'tools/call', { name: 'slow', _meta: { progressToken: 'p' } }));
+      // The answer came over the resumed stream, which the server keeps open.
+      expect(await proxy.next((m) => m.id === 2)).toMatchObject({ result: { content: [{ text: 'resumed answer' }] } });
+      proxy.child.kill('SIGINT');
+      const timer = setTimeout(() => proxy.child.kill('SIGKILL'), 5000);
+      const exit = await proxy.exited;
+      clearTimeout(timer);
+      expect(exit).toEqual({ code: 0, signal: null });
+    } finally {
+      server.kill();
+    }
+  });
+});

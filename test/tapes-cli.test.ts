@@ -52,7 +52,7 @@ describe('tapes list', () => {
     await runCli(['tapes', 'rm', 'everything-sample', '--store', empty]);
     const { code, stdout } = await runCli(['tapes', 'list', '--store', empty]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^no tapes in .*empty\.db yet; record one with: mcp-tap record --store .* -- <server command>\n$/);
+    expect(stdout).toMatch(/^no tapes in .*empty\.db yet; record one with: (?:npx )?mcp-tap record --store .* -- <server command>\n$/);
     expect(JSON.parse((await runCli(['tapes', 'list', '--store', empty, '--json'])).stdout)).toEqual([]);
   });
 });

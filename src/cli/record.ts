@@ -162,9 +162,9 @@ export function registerRecord(program: Command): void {
       }
       if (tape) logger.info(`tape "${tape.name}" saved to ${store.file}`);
     } catch (error) {
-      // A start that failed leaves no empty tape behind.
-      const made = tape?.name ?? (flags.name === undefined ? undefined : store.getTape(flags.name)?.name);
-      if (made !== undefined && store.getTape(made)?.frameCount === 0) store.deleteTape(made);
+      // A start that failed leaves no empty tape behind (only the one this run made: --listen
+      // removes its own, see startHttpProxy).
+      if (tape && store.getTape(tape.name)?.frameCount === 0) store.deleteTape(tape.name);
       throw error;
     } finally {
       ui?.stop();

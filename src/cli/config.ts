@@ -74,7 +74,7 @@ export function wrapEntry(entry: Entry, options: { store: string; client: Client
   const record = [launcher.script, 'record', '--store', options.store];
   if (typeof entry.command === 'string') {
     const args = Array.isArray(entry.args) ? entry.args.map(String) : [];
-    return { ...entry, command: launcher.command, args: [...record, '--', entry.command, ...args] };
+    return { ...entry, ...(options.client === 'vscode' && entry.type === undefined ? { type: 'stdio' } : {}), command: launcher.command, args: [...record, '--', entry.command, ...args] };
   }
   if (typeof entry.url === 'string') {
     const { url, headers, type, ...rest } = entry;
@@ -196,7 +196,14 @@ export function registerConfig(program: Command): void {
 
       let text = config.text;
       const formattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
-      for (const [name, entry] of changes) text = applyEdits(text, modify(text, [key, name], entry, { formattingOptions }));
+      for (const [name, entry] of changes) {
+        // An entry that exists is changed field by field, so the edits (and their formatting)
+        // stay inside it; a new one is added whole.
+        const before = servers[name];
+        const fields = before ? [...new Set([...Object.keys(before), ...Object.keys(entry)])].filter((f) => JSON.stringify(before[f]) !== JSON.stringify(entry[f])) : undefined;
+        if (!fields) text = applyEdits(text, modify(text, [key, name], entry, { formattingOptions }));
+        else for (const field of fields) text = applyEdits(text, modify(text, [key, name, field], entry[field], { formattingOptions }));
+      }
       if (!text.endsWith('\n')) text += '\n';
 
       for (const note of notes) process.stderr.write(`mcp-tap: ${note}\n`);

@@ -3,8 +3,9 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runStdioProxy } from '../proxy/stdio.js';
 import { startHttpProxy } from '../proxy/http.js';
-import { guessUpstreamKind, type LiveUpstreamSpec, type UpstreamSpec } from '../proxy/upstream.js';
-import { parseListen } from '../transports/http/listener.js';
+import { checkReachable, guessUpstreamKind, urlProblem, type LiveUpstreamSpec, type UpstreamSpec } from '../proxy/upstream.js';
+import { parseListen, type ListenAddress } from '../transports/http/listener.js';
+import type { TapeInfo } from '../tape/types.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import type { Logger } from '../core/log.js';
 import type { RecordOptions } from '../proxy/create.js';
@@ -21,6 +22,7 @@ import { addControlOptions, controlOptions, type ControlFlags, type ControlProxy
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
 
 interface RecordFlags extends VerbosityOptions, ControlFlags {
+  tui?: boolean;
   store?: string;
   name?: string;
   redact: string[];
@@ -129,37 +131,46 @@ export function registerRecord(program: Command): void {
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
+    if (flags.replace && !flags.name) throw new UsageError('--replace goes with --name');
+    const listen = flags.listen === undefined ? undefined : listenOption(flags.listen);
     const rules = await loadRulesOption(flags.rules, logger);
     const described = upstream.kind === 'stdio' ? [upstream.command, ...upstream.args].join(' ') : upstream.url;
     const control = controlOptions(flags, { title: `record ${upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : upstream.url}`, upstream: described, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
+    // A server that cannot be reached is refused before anything starts or any tape is made.
+    if (upstream.kind !== 'stdio') await checkReachable(upstream.url);
     const store = openStore(flags.store);
     let ui: InProcessTui | undefined;
+    let tape: TapeInfo | undefined;
     try {
       const stem = upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : new URL(upstream.url).host.replace(/:/g, '-');
-      const name = flags.name ?? store.uniqueName(stem);
-      if (flags.replace && !flags.name) throw new UsageError('--replace goes with --name');
       // On stdio the tape is made when the conversation starts: a client's server/discover probe
       // on a sibling process (what SDK clients do) must not take the name or make a tape.
-      const stdio = !flags.listen;
-      if (flags.replace && !stdio) store.deleteTape(name);
+      const stdio = !listen;
+      if (flags.replace && !stdio) store.deleteTape(flags.name!);
       const record: RecordOptions = {
         store,
-        tape: { name, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: argv } : { url: upstream.url }, labels: parseLabels(flags.label) },
+        tape: { name: flags.name ?? stem, unique: flags.name === undefined, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: argv } : { url: upstream.url }, labels: parseLabels(flags.label) },
         redact: flags.redact,
         redactDefaults: flags.redactDefaults,
-        defer: stdio ? { name: () => flags.name ?? store.uniqueName(stem), replace: flags.replace } : undefined,
+        defer: stdio ? { name: () => flags.name ?? stem, replace: flags.replace } : undefined,
       };
       ui = startInProcessTui(flags, logger);
-      if (flags.listen) {
-        await serveHttp(flags, upstream, record, logger, control, rules);
+      if (listen) {
+        tape = await serveHttp(flags, listen, upstream, record, logger, control, rules);
       } else {
         const sessions = new SessionManager();
-        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), ...control });
+        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), announcePauses: !flags.tui, ...control });
+        tape = result.tape;
+        if (result.startFailed) throw new UsageError(result.reason);
         process.exitCode = result.exitCode;
         if (result.probe) logger.info(`only a server/discover probe: kept for the recording that follows, in ${store.file}`);
-        else logger.info(`tape "${result.tape ?? name}" saved to ${store.file}`);
       }
-      if (flags.listen) logger.info(`tape "${name}" saved to ${store.file}`);
+      if (tape) logger.info(`tape "${tape.name}" saved to ${store.file}`);
+    } catch (error) {
+      // A start that failed leaves no empty tape behind (only the one this run made: --listen
+      // removes its own, see startHttpProxy).
+      if (tape && store.getTape(tape.name)?.frameCount === 0) store.deleteTape(tape.name);
+      throw error;
     } finally {
       ui?.stop();
       rules?.close();
@@ -179,6 +190,8 @@ export function upstreamFrom(argv: string[], flags: { url?: string; transport?: 
       throw new UsageError(`--url "${flags.url}" is not a URL`);
     }
     if (!TRANSPORTS.includes(kind as (typeof TRANSPORTS)[number])) throw new UsageError(`--transport takes ${TRANSPORTS.join(', ')}, got "${String(kind)}"`);
+    const problem = urlProblem(kind as (typeof TRANSPORTS)[number], flags.url);
+    if (problem) throw new UsageError(`--url: ${problem}`);
     return { kind: kind as (typeof TRANSPORTS)[number], url: flags.url, headers: parseHeaders(flags.header) };
   }
   if (flags.transport) throw new UsageError('--transport goes with --url');
@@ -196,33 +209,32 @@ function parseHeaders(pairs: string[]): Record<string, string> {
   return headers;
 }
 
-/** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly. */
-async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules?: CliRules): Promise<void> {
-  let listen;
+/** --listen as an address; a malformed one is a usage error. */
+export function listenOption(value: string): ListenAddress {
   try {
-    listen = parseListen(flags.listen!);
+    return parseListen(value);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly; returns the tape. */
+async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules?: CliRules): Promise<TapeInfo | undefined> {
   const eventBuffer = wholeNumber('--event-buffer', flags.eventBuffer);
   const idleTimeoutMs = wholeNumber('--idle-timeout', flags.idleTimeout) * 1000;
   const drainTimeoutMs = wholeNumber('--drain-timeout', flags.drainTimeout) * 1000;
-  let store;
-  try {
-    store = await openSessionStore(flags.sessions, {
-      tapeStore: record.store.file,
-      ttlMs: idleTimeoutMs,
-      onStatus: (status, detail) => (status === 'down' ? logger.error(`session store unavailable: ${detail}`) : logger.info(`session store back: ${detail}`)),
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 1);
-  }
+  const store = await openSessionStore(flags.sessions, {
+    tapeStore: record.store.file,
+    ttlMs: idleTimeoutMs,
+    onStatus: (status, detail) => (status === 'down' ? logger.error(`session store unavailable: ${detail}`) : logger.info(`session store back: ${detail}`)),
+  });
   // Sessions shared through Redis share their SSE events too, so resumption works across processes.
   const events =
     isRedisSpec(flags.sessions)
       ? new RedisEventLog({ redis: (store as RedisSessionStore).redis, capacity: eventBuffer, ttlMs: idleTimeoutMs, onError: (error) => logger.warn(`SSE events not saved to Redis: ${error.message}`) })
       : undefined;
   const sessions = new SessionManager({ store, idleTimeoutMs, onStoreError: (error) => logger.error(error.message) });
+  // A failed start closes the session store with the proxy (startHttpProxy closes what it opened).
   const server = await startHttpProxy({
     listen,
     upstream,
@@ -232,6 +244,7 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     events,
     sessions,
     interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })],
+    announcePauses: !flags.tui,
     ...control,
     policy: {
       allowedOrigins: flags.allowOrigin,
@@ -239,16 +252,19 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
       stripHeaders: flags.stripHeader,
       allowHeaders: flags.allowHeader.length > 0 ? flags.allowHeader : undefined,
     },
-  }).catch(async (error: NodeJS.ErrnoException) => {
-    await store.close();
-    if (error.code === 'EADDRINUSE') throw new UsageError(`${flags.listen} is already in use; pick another --listen port`, 1);
-    throw error;
   });
-  logger.info(`recording to tape "${record.tape.name}"; clients connect to:`);
+  logger.info(`recording to tape "${server.proxy.recorder?.tape.name}"; clients connect to:`);
   logger.info(`  Streamable HTTP  ${server.urls.streamableHttp}`);
   logger.info(`  HTTP+SSE         ${server.urls.sse}`);
   logger.info(`  WebSocket        ${server.urls.websocket}`);
-  await new Promise<void>((resolve) => {
+  await untilSignal(logger);
+  await server.close({ drainTimeoutMs });
+  return server.proxy.recorder?.tape;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info(`${signal}: shutting down`);
       process.off('SIGINT', stop);
@@ -258,7 +274,6 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await server.close({ drainTimeoutMs });
 }
 
 /** The rate-limit interceptor the flags ask for, if any. */

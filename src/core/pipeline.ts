@@ -133,13 +133,14 @@ export class Pipeline {
       request,
       http: meta?.http,
       relatedRequestId: meta?.relatedRequestId,
-      flags: [],
+      // Recorded per frame, so a replay can send together what the peer sent together.
+      flags: meta?.sameRead ? ['same-read'] : [],
     };
     const verdict = this.chain.intercept(ctx);
     if (verdict instanceof Promise) {
       this.inFlight++;
       verdict
-        .then((v) => this.act(link, ctx, v))
+        .then((v) => this.act(link, ctx, v, false))
         .catch((error: unknown) => this.logger.error(`could not deliver a message: ${String(error)}`))
         .finally(() => this.inFlight--);
     } else {
@@ -147,10 +148,11 @@ export class Pipeline {
     }
   }
 
-  private act(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+  /** `inTurn`: decided at once, so the message may still leave with the one it arrived with. */
+  private act(link: Link, ctx: InterceptContext, verdict: Verdict, inTurn = true): void {
     switch (verdict.type) {
       case 'continue':
-        return this.forward(link, ctx, verdict);
+        return this.forward(link, ctx, verdict, inTurn);
       case 'block':
         return this.block(link, ctx, verdict);
       case 'mock':
@@ -158,7 +160,7 @@ export class Pipeline {
     }
   }
 
-  private forward(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+  private forward(link: Link, ctx: InterceptContext, verdict: Verdict, inTurn: boolean): void {
     const text = verdict.modified ? JSON.stringify(verdict.message) : ctx.raw;
     const summary = ctx.summary;
     const now = performance.now();
@@ -180,7 +182,8 @@ export class Pipeline {
       return;
     }
     const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
-    target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict.message), http: ctx.http });
+    const sameRead = inTurn && ctx.flags.includes('same-read');
+    target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict.message), http: ctx.http, sameRead });
   }
 
   /** Forgets the request (sent in `direction`) that a cancellation in the same direction names. */

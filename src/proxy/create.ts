@@ -4,8 +4,8 @@
  * controller and the pipeline. Transports are attached by the runner that owns them.
  */
 import { InterceptorChain, type Interceptor } from '../core/chain.js';
-import { createLogger, type Logger } from '../core/log.js';
-import { PauseController } from '../core/pause.js';
+import { createLogger, inert, type Logger } from '../core/log.js';
+import { PauseController, type PausedMessage } from '../core/pause.js';
 import { Pipeline } from '../core/pipeline.js';
 import { McpInterceptor } from '../interceptors/mcp.js';
 import { BreakpointInterceptor } from '../interceptors/breakpoints.js';
@@ -43,6 +43,11 @@ export interface ProxyOptions {
   breakpoints?: string[];
   /** Open the control channel (loopback WebSocket and a state file) so `mcp-tap attach` can find this proxy. */
   control?: ControlOptions;
+  /**
+   * Say once per pause, through the logger (stderr, not with -q), what is held and how to
+   * release it. The command line turns it on unless a UI in the same process shows the pauses.
+   */
+  announcePauses?: boolean;
 }
 
 export interface Proxy {
@@ -72,6 +77,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
 
   let recorder: TapeRecorder | undefined;
   if (options.record) {
+    // With `tape.unique`, the store picks the name as it creates the tape (`tape.name` is then its
+    // stem): read it from `recorder.openedTape` once the tape exists.
     const { store, tape, redact = [], redactDefaults = true, defer } = options.record;
     const redactor = new Redactor(redact, redactDefaults);
     const create = () => {
@@ -93,8 +100,10 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   }
 
   const control = options.control
-    ? openControlChannel({ chain, sessions, breakpoints: breakpoints!, logger }, { tape: options.record?.tape.name, ...options.control })
+    ? openControlChannel({ chain, sessions, breakpoints: breakpoints!, logger }, { tape: recorder?.tapeName ?? options.record?.tape.name, ...options.control })
     : undefined;
+
+  if (options.announcePauses) announcePauses(pauses, logger, control);
 
   const pipeline = new Pipeline({ sessions, chain, logger });
   let closing: Promise<void> | undefined;
@@ -115,4 +124,26 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
         await sessions.close();
       })()),
   };
+}
+
+/** One line on stderr per pause: what is held, why, and how a person releases it. */
+function announcePauses(pauses: PauseController, logger: Logger, control: ControlChannel | undefined): void {
+  let attachId: string | undefined;
+  void control?.ready.then((state) => (attachId = state?.id));
+  pauses.on('paused', (held) => {
+    const seconds = Math.round((held.deadline - held.pausedAt) / 1000);
+    const release = attachId
+      ? `release it with: mcp-tap attach ${attachId} (or it continues by itself in ${seconds} s)`
+      : `it continues by itself in ${seconds} s (no control channel to release it sooner)`;
+    logger.info(`paused ${describeHeld(held)}${held.reason ? ` (${inert(held.reason)})` : ''}; ${release}`);
+  });
+}
+
+function describeHeld(held: PausedMessage): string {
+  const { summary } = held;
+  const who = held.direction === 'c2s' ? 'client → server' : 'server → client';
+  const method = summary.method ?? held.request?.method;
+  const what = summary.kind === 'response' || summary.kind === 'error' ? `the ${summary.kind === 'error' ? 'error' : 'answer'} to ${method ?? 'a request'}` : `${summary.kind} ${method ?? ''}`.trim();
+  const id = summary.hasId ? `, id ${JSON.stringify(summary.id)}` : '';
+  return `${inert(what)} (${who}${inert(id)})`;
 }

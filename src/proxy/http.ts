@@ -201,7 +201,17 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   };
   const upgradeRoutes: Record<string, UpgradeEndpoint> = extraUpgradeEndpoints(context);
   const listener = new HttpListener({ http: httpRoutes, upgrade: upgradeRoutes }, policy, logger);
-  const address = await listener.listen(options.listen);
+  let address: ListenAddress;
+  try {
+    address = await listener.listen(options.listen);
+  } catch (error) {
+    // Nothing was served: the control channel and the tape go too, so nothing keeps the process
+    // alive and no empty tape is left behind.
+    await proxy.close();
+    const tape = proxy.recorder?.openedTape;
+    if (tape && options.record!.store.getTape(tape.name)?.frameCount === 0) options.record!.store.deleteTape(tape.name);
+    throw listenError(options.listen, error as NodeJS.ErrnoException);
+  }
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const base = `${host}:${address.port}`;
 
@@ -245,6 +255,20 @@ function identityOf(messages: PostedMessage[], http: HttpMeta): string {
   const name = typeof client?.name === 'string' ? client.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) : 'client';
   const digest = createHash('sha256').update(JSON.stringify([client ?? null, envelope?.clientCapabilities ?? null, principal])).digest('hex').slice(0, 12);
   return `${name}-${digest}`;
+}
+
+/** Why listening failed, in the same words whichever command asked. */
+export function listenError(address: ListenAddress, error: NodeJS.ErrnoException): Error {
+  const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: 'the port is already in use; pick another --listen port',
+    EADDRNOTAVAIL: `${address.host} is not an address of this host`,
+    ENOTFOUND: `${address.host} is not a known host name`,
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+  };
+  const wrapped = new Error(`cannot listen on ${where}: ${reasons[error.code ?? ''] ?? error.message}`);
+  (wrapped as NodeJS.ErrnoException).code = error.code;
+  return wrapped;
 }
 
 function summarizeMethod(text: string): string | undefined {

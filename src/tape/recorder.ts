@@ -90,6 +90,11 @@ export class TapeRecorder {
     return this.info?.name;
   }
 
+  /** The tape, once there is one (unlike `tape`, never makes a deferred one). */
+  get openedTape(): TapeInfo | undefined {
+    return this.info;
+  }
+
   /** True when the conversation so far was only a probe, so it was kept for the recording that follows. */
   keptAsProbe = false;
 

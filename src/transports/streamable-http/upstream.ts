@@ -173,15 +173,20 @@ export class StreamableHttpUpstream implements Transport {
   private async relayStream(body: AsyncIterable<EventSourceMessage>, related: JsonRpcId | undefined, awaited: string | undefined): Promise<void> {
     let lastEventId: string | undefined;
     let stream: AsyncIterable<EventSourceMessage> | undefined = body;
+    /** Ends a resumed stream: the server may keep it open once the answer came (it is a GET). */
+    let stopResumed: (() => void) | undefined;
     for (let attempt = 0; stream && !this.closed; ) {
       try {
         for await (const event of stream) {
           if (event.id) lastEventId = event.id;
           if ((event.event === undefined || event.event === 'message') && event.data) this.received(event.data, related);
+          if (stopResumed && awaited !== undefined && this.answered.has(awaited)) break;
         }
       } catch (error) {
         if (this.closed) return;
         this.logger.debug(`upstream stream dropped: ${causeOf(error)}`);
+      } finally {
+        stopResumed?.();
       }
       if (awaited === undefined || this.answered.has(awaited) || !lastEventId || this.closed || this.closedListens.delete(awaited)) break;
       if (attempt++ >= (this.options.maxReconnects ?? 5)) {
@@ -189,25 +194,32 @@ export class StreamableHttpUpstream implements Transport {
         break;
       }
       await delay((this.options.reconnectDelayMs ?? 250) * 2 ** (attempt - 1));
-      stream = await this.resume(lastEventId);
+      const resumed = await this.resume(lastEventId);
+      stream = resumed?.events;
+      stopResumed = resumed?.stop;
     }
     if (awaited) this.answered.delete(awaited);
   }
 
-  private async resume(lastEventId: string): Promise<AsyncIterable<EventSourceMessage> | undefined> {
+  /** Resumes a stream; it stays in flight (closing the transport aborts it) until `stop()`. */
+  private async resume(lastEventId: string): Promise<{ events: AsyncIterable<EventSourceMessage>; stop(): void } | undefined> {
     const controller = new AbortController();
     this.inFlight.add(controller);
+    const stop = () => {
+      controller.abort();
+      this.inFlight.delete(controller);
+    };
     try {
       const res = await fetch(this.options.url, { method: 'GET', headers: { ...this.headers(undefined, 'text/event-stream'), 'last-event-id': lastEventId }, signal: controller.signal });
       if (!res.ok || !res.body) {
         await res.body?.cancel();
+        stop();
         return undefined;
       }
-      return readSse(res.body);
+      return { events: readSse(res.body), stop };
     } catch {
+      stop();
       return undefined;
-    } finally {
-      this.inFlight.delete(controller);
     }
   }
 
@@ -320,7 +332,9 @@ class PostHandle {
 
   abort(): void {
     this.aborted = true;
-    this.req?.destroy(abortError());
+    // Without an error: a socket whose answer is being read has no one listening for one, and
+    // the AbortError went unhandled. An answer still streaming just ends, as its reader expects.
+    this.req?.destroy();
     this.controller?.abort();
   }
 }

@@ -3,13 +3,19 @@
  * replay has the same interceptors, recording and client transports as a live proxy. Requests
  * are matched to recorded ones and answered with the recorded result under the caller's id;
  * the server's notifications and requests come back where they happened; progress tokens are
- * rewritten to the caller's. A miss gets an error naming the nearest recorded request, or goes
- * to a real server (passthrough).
+ * rewritten to the caller's. A multi round-trip call is played as one: the client's retry with the
+ * `requestState` replay handed out gets the recorded next round. A `subscriptions/listen` stream
+ * is acknowledged and its recorded notifications come back where they happened, tagged with the
+ * caller's subscription id. Recorded text goes out as recorded: ids and tokens are spliced in, the
+ * rest is never parsed and serialised again (`42.0` stays `42.0`). A miss gets an error naming the
+ * nearest recorded request, or goes to a real server (passthrough).
  */
-import { ErrorCode, errorResponse, idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
+import { ErrorCode, errorResponse, idKey, isObject, summarize, type JsonObject, type JsonRpcId, type JsonValue } from '../core/jsonrpc.js';
+import { META, requestEra, resultForEra } from '../core/era.js';
+import { replaceJsonValue } from '../core/json-text.js';
 import { canonicalJson } from '../tape/canonical.js';
 import { describeRequest, RequestMatcher } from '../tape/matcher.js';
-import type { RecordedExchange, ReplayScript } from '../tape/replay-script.js';
+import { asksForInput, type RecordedExchange, type ReplayScript } from '../tape/replay-script.js';
 import type { TapeFrame } from '../tape/types.js';
 import type { SendMeta, Transport } from './transport.js';
 import { reinitialize } from './handshake.js';
@@ -48,6 +54,24 @@ const parse = (text: string): JsonObject | undefined => {
   }
 };
 
+function resultOf(frame: TapeFrame | undefined): JsonObject | undefined {
+  const message = frame ? parse(frame.message) : undefined;
+  return message && isObject(message.result) ? message.result : undefined;
+}
+
+/** `text` with `value` set at `path`, creating objects on the way; undefined when it is not a JSON object. */
+function setPath(text: string, path: string[], value: JsonValue): string | undefined {
+  const message = parse(text);
+  if (!message) return undefined;
+  let node: JsonObject = message;
+  for (const key of path.slice(0, -1)) {
+    if (!isObject(node[key])) node[key] = {};
+    node = node[key] as JsonObject;
+  }
+  node[path[path.length - 1]!] = value;
+  return JSON.stringify(message);
+}
+
 export class ReplayTransport implements Transport {
   readonly kind = 'replay' as const;
   onmessage?: Transport['onmessage'];
@@ -59,6 +83,13 @@ export class ReplayTransport implements Transport {
   /** Server requests we sent the client: our id -> the recorded request frame. */
   private readonly askedClient = new Map<string, TapeFrame>();
   private nextServerId = 1;
+  /** Listen streams the client opened here: the recorded listen -> the caller's subscription id. */
+  private readonly liveListens = new Map<RecordedExchange, JsonRpcId>();
+  /**
+   * Rounds of multi round-trip calls served here that asked for input, newest last, with the
+   * `requestState` they handed out: the client's retry names the round it continues.
+   */
+  private awaitingRetry: RecordedExchange[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
   private initializeParams?: JsonObject;
@@ -87,7 +118,7 @@ export class ReplayTransport implements Transport {
     if (!message) return;
     const summary = meta?.summary ?? summarize(message);
     if (summary.kind === 'request') return this.request(message, summary.method!, summary.id ?? null, text);
-    if (summary.kind === 'notification') return this.notification(summary.method!);
+    if (summary.kind === 'notification') return this.notification(summary.method!, message);
     if (summary.kind === 'response' || summary.kind === 'error') return this.clientAnswer(message, summary.id ?? null, text);
   }
 
@@ -100,12 +131,13 @@ export class ReplayTransport implements Transport {
         return this.play(recorded, id, message.params);
       }
     }
-    const exchange = method === 'initialize' ? undefined : this.matcher.take(method, message.params);
+    const exchange = method === 'initialize' ? undefined : (this.nextRound(method, message.params) ?? this.matcher.take(method, message.params));
     if (exchange?.response) {
       this.stats.matched++;
       return this.play(exchange, id, message.params);
     }
-    if (method === 'ping') return this.emit({ jsonrpc: '2.0', id, result: {} });
+    if (method === 'server/discover') return this.discover(id, message);
+    if (method === 'ping') return this.emit({ jsonrpc: '2.0', id, result: resultForEra({}, requestEra(message)) });
     if (this.options.passthrough) return void this.passThrough(text, id, method);
     const described = describeRequest(method, message.params);
     this.stats.missed.push(described);
@@ -114,32 +146,85 @@ export class ReplayTransport implements Transport {
     this.emit(errorResponse(id, ErrorCode.ReplayMiss, `mcp-tap replay: no recorded answer for ${described}${hint}`));
   }
 
+  /**
+   * The recorded next round of a multi round-trip call, for a client's retry: the round served
+   * here that handed out the `requestState` the retry carries, else (a server that keeps no state)
+   * the newest round of the same request whose input requests the retry answers. The client's
+   * `inputResponses` are held up against the recorded ones; a difference is reported, like a
+   * different answer to a 2025 server request.
+   */
+  private nextRound(method: string, params: unknown): RecordedExchange | undefined {
+    if (!isObject(params) || (params.requestState === undefined && params.inputResponses === undefined)) return undefined;
+    const state = params.requestState;
+    const answered = isObject(params.inputResponses) ? Object.keys(params.inputResponses) : [];
+    let found: RecordedExchange | undefined;
+    for (let i = this.awaitingRetry.length - 1; i >= 0 && !found; i--) {
+      const round = this.awaitingRetry[i]!;
+      if (round.method !== method || round.exchange.name !== round.next?.exchange.name) continue;
+      const result = resultOf(round.response);
+      if (typeof state === 'string' && typeof result?.requestState === 'string') {
+        if (result.requestState === state) found = round;
+        continue;
+      }
+      const asked = isObject(result?.inputRequests) ? Object.keys(result.inputRequests) : [];
+      if (answered.every((key) => asked.includes(key))) found = round;
+    }
+    const next = found?.next;
+    if (!found || !next) return undefined;
+    this.awaitingRetry = this.awaitingRetry.filter((round) => round !== found);
+    this.matcher.claim(next);
+    const recorded = isObject(next.params) ? next.params.inputResponses : undefined;
+    if (canonicalJson(recorded ?? null) !== canonicalJson(params.inputResponses ?? null)) {
+      this.stats.answerDifferences.push(`${describeRequest(method, params)} (round ${next.exchange.call?.round ?? 2}): recorded inputResponses ${canonicalJson(recorded ?? null)}, got ${canonicalJson(params.inputResponses ?? null)}`);
+    }
+    return next;
+  }
+
+  /**
+   * `server/discover` the tape cannot answer: served again when it was recorded (it is a pure
+   * read, and each client probes), else answered as a 2025 server answers an unknown method, so a
+   * dual-era client falls back to initialize, which the tape has.
+   */
+  private discover(id: JsonRpcId, message: JsonObject): void {
+    const recorded = this.script.exchanges.filter((e) => e.method === 'server/discover' && e.response).at(-1);
+    if (recorded) {
+      this.stats.matched++;
+      return this.play(recorded, id, message.params);
+    }
+    this.emit(errorResponse(id, ErrorCode.MethodNotFound, 'Method not found: the recorded server does not answer server/discover'));
+  }
+
   /** Sends a recorded exchange's server side: followers and progress in recorded order, then the answer. */
   private play(exchange: RecordedExchange, id: JsonRpcId, liveParams: unknown): void {
     const liveToken = isObject(liveParams) && isObject(liveParams._meta) ? liveParams._meta.progressToken : undefined;
-    const frames = [...exchange.followers, ...exchange.progress, exchange.response!].sort((a, b) => a.seq - b.seq);
+    // A listen stream's answer only ends it (the server shutting down): the client hears it when
+    // it closes the stream, never in the middle of a replay.
+    const answer = exchange.listen ? undefined : exchange.response;
+    if (exchange.listen) this.liveListens.set(exchange, id);
+    if (answer && asksForInput(exchange) && exchange.next) this.awaitingRetry.push(exchange);
+    const frames = [...exchange.followers, ...exchange.progress, ...(answer ? [answer] : [])].sort((a, b) => a.seq - b.seq);
     const send = (frame: TapeFrame) => {
-      const message = parse(frame.message);
-      if (!message) return;
-      if (frame === exchange.response) return this.emit({ ...message, id });
-      if (frame.method === 'notifications/progress' && isObject(message.params) && liveToken !== undefined) {
-        return this.emit({ ...message, params: { ...message.params, progressToken: liveToken } });
+      if (frame === answer) return this.emitRecorded(frame, [{ path: ['id'], value: id }]);
+      if (frame.method === 'notifications/progress' && liveToken !== undefined && exchange.progress.includes(frame)) {
+        return this.emitRecorded(frame, [{ path: ['params', 'progressToken'], value: liveToken }]);
       }
-      this.serverMessage(frame, message);
+      this.serverMessage(frame);
     };
     this.playInOrder(frames, exchange.request.tMs, send);
   }
 
-  private notification(method: string): void {
+  private notification(method: string, message: JsonObject): void {
+    if (method === 'notifications/cancelled' && isObject(message.params)) {
+      // The client closed a listen stream: what it would have delivered stays on the tape.
+      const cancelled = message.params.requestId;
+      for (const [listen, liveId] of this.liveListens) if (liveId === cancelled) this.liveListens.delete(listen);
+    }
     const anchors = this.script.notifications.get(method);
     const used = this.notificationsUsed.get(method) ?? 0;
     const anchor = anchors?.[used];
     if (!anchor) return;
     this.notificationsUsed.set(method, used + 1);
-    this.playInOrder(anchor.followers, anchor.frame.tMs, (frame) => {
-      const message = parse(frame.message);
-      if (message) this.serverMessage(frame, message);
-    });
+    this.playInOrder(anchor.followers, anchor.frame.tMs, (frame) => this.serverMessage(frame));
   }
 
   /**
@@ -160,12 +245,22 @@ export class ReplayTransport implements Transport {
     step(0, undefined);
   }
 
-  /** A notification or a request from the recorded server; requests get a fresh id. */
-  private serverMessage(frame: TapeFrame, message: JsonObject): void {
-    if (frame.kind !== 'request') return this.emit(message);
+  /**
+   * A notification or a request from the recorded server; requests get a fresh id. A listen
+   * stream's notification goes out only while the client has that stream open here, tagged with
+   * the client's own subscription id.
+   */
+  private serverMessage(frame: TapeFrame): void {
+    const listen = this.script.streamOf.get(frame.seq);
+    if (listen) {
+      const liveId = this.liveListens.get(listen);
+      if (liveId === undefined) return;
+      return this.emitRecorded(frame, [{ path: ['params', '_meta', META.subscriptionId], value: liveId }]);
+    }
+    if (frame.kind !== 'request') return this.emitRecorded(frame, []);
     const id = `replay-${this.nextServerId++}`;
     this.askedClient.set(idKey(id), frame);
-    this.emit({ ...message, id });
+    this.emitRecorded(frame, [{ path: ['id'], value: id }]);
   }
 
   private clientAnswer(message: JsonObject, id: JsonRpcId, text: string): void {
@@ -270,6 +365,21 @@ export class ReplayTransport implements Transport {
 
   private emit(message: JsonObject): void {
     this.onmessage?.(JSON.stringify(message));
+  }
+
+  /**
+   * Sends a recorded message as recorded, with `edits` spliced into its text. A value an edit
+   * names that the text lacks (a stream notification recorded without its subscription id) is
+   * added the only way left: parsed, set, serialised.
+   */
+  private emitRecorded(frame: TapeFrame, edits: { path: string[]; value: JsonValue }[]): void {
+    let text: string | undefined = frame.message;
+    for (const edit of edits) {
+      const spliced: string | undefined = text === undefined ? undefined : replaceJsonValue(text, edit.path, edit.value);
+      text = spliced ?? setPath(text ?? frame.message, edit.path, edit.value);
+      if (text === undefined) return;
+    }
+    this.onmessage?.(text);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { createUpstream } from '../proxy/upstream.js';
 import { describeDifference } from '../tape/json-diff.js';
 import { verifySession, type VerifiedRequest, type VerifyReport } from '../tape/verify.js';
 import { TapeError } from '../tape/errors.js';
+import type { TapeFrame } from '../tape/types.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { colorFor } from './tapes.js';
 import { upstreamFrom } from './record.js';
@@ -65,19 +66,21 @@ export function registerVerify(program: Command): void {
         }
       })();
       const frames = store.frames(tape.id);
-      const sessions = [...new Set(frames.map((f) => f.session))];
+      const groups = sessionGroups(frames);
       const print = (r: VerifiedRequest) => {
         if (flags.json || flags.quiet) return;
         const mark = r.status === 'same' ? color.green('✓') : color.red('✗');
         const latency = r.liveLatencyMs === undefined ? '' : color.dim(` ${r.liveLatencyMs.toFixed(1)} ms${r.recordedLatencyMs === undefined ? '' : ` (recorded ${r.recordedLatencyMs.toFixed(1)} ms)`}`);
-        console.log(`${mark} ${r.request}${latency}`);
+        const round = r.round === undefined ? '' : r.round > 1 ? color.dim(`  ↻ round ${r.round}`) : color.dim('  round 1');
+        const stream = r.stream ? color.dim('  stream acknowledged') : '';
+        console.log(`${mark} ${r.request}${round}${stream}${latency}`);
         if (r.error) console.log(color.red(`    ${r.error}`));
         for (const d of r.differences) console.log(color.yellow(`    ${describeDifference(d)}`));
       };
-      for (const session of sessions) {
+      for (const group of groups) {
         const upstream = createUpstream({ ...spec, ...(spec.kind === 'stdio' ? { stderr: flags.verbose ? 'inherit' : 'ignore' } : {}) }, { logger });
         const results = await verifySession(
-          frames.filter((f) => f.session === session),
+          group,
           upstream,
           { ignore: flags.ignore, timeoutMs, onResult: print },
         );
@@ -94,4 +97,22 @@ export function registerVerify(program: Command): void {
       store.close();
     }
   });
+}
+
+/**
+ * The tape's frames in the groups that are re-driven on one connection each: a 2025 session (it
+ * begins with initialize) on a connection of its own, as it was recorded; the sessionless 2026
+ * traffic together, in tape order, as one client would send it (a multi round-trip call's rounds
+ * may have gone in separate HTTP requests).
+ */
+export function sessionGroups(frames: TapeFrame[]): TapeFrame[][] {
+  const handshaken = new Set(frames.filter((f) => f.direction === 'c2s' && f.kind === 'request' && f.method === 'initialize').map((f) => f.session));
+  const groups = new Map<string, TapeFrame[]>();
+  for (const frame of frames) {
+    const key = handshaken.has(frame.session) ? `session ${frame.session}` : 'sessionless';
+    const group = groups.get(key) ?? [];
+    group.push(frame);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }

@@ -132,7 +132,8 @@ export class ReplayTransport implements Transport {
       }
     }
     const exchange = method === 'initialize' ? undefined : (this.nextRound(method, message.params) ?? this.matcher.take(method, message.params));
-    if (exchange?.response) {
+    // A listen stream has no answer until it ends: what it plays is its acknowledgement and notifications.
+    if (exchange?.response || exchange?.listen) {
       this.stats.matched++;
       return this.play(exchange, id, message.params);
     }

@@ -11,7 +11,7 @@
  * nearest recorded request, or goes to a real server (passthrough).
  */
 import { ErrorCode, errorResponse, idKey, isObject, summarize, type JsonObject, type JsonRpcId, type JsonValue } from '../core/jsonrpc.js';
-import { META, requestEra, resultForEra } from '../core/era.js';
+import { errorCodeForEra, META, requestEra, resultForEra } from '../core/era.js';
 import { replaceJsonValue } from '../core/json-text.js';
 import { canonicalJson } from '../tape/canonical.js';
 import { describeRequest, RequestMatcher } from '../tape/matcher.js';
@@ -139,12 +139,12 @@ export class ReplayTransport implements Transport {
     }
     if (method === 'server/discover') return this.discover(id, message);
     if (method === 'ping') return this.emit({ jsonrpc: '2.0', id, result: resultForEra({}, requestEra(message)) });
-    if (this.options.passthrough) return void this.passThrough(text, id, method);
+    if (this.options.passthrough) return void this.passThrough(text, id, method, message);
     const described = describeRequest(method, message.params);
     this.stats.missed.push(described);
     const nearest = this.matcher.nearest(method, message.params);
     const hint = nearest ? `; nearest recorded request: ${describeRequest(nearest.method, nearest.params)}` : '; the tape has no requests';
-    this.emit(errorResponse(id, ErrorCode.ReplayMiss, `mcp-tap replay: no recorded answer for ${described}${hint}`));
+    this.emit(errorResponse(id, errorCodeForEra(ErrorCode.ReplayMiss, requestEra(message)), `mcp-tap replay: no recorded answer for ${described}${hint}`));
   }
 
   /**
@@ -284,13 +284,13 @@ export class ReplayTransport implements Transport {
   }
 
   /** Sends a request the tape lacks to a real server (started and initialized on first use). */
-  private async passThrough(text: string, id: JsonRpcId, method: string): Promise<void> {
+  private async passThrough(text: string, id: JsonRpcId, method: string, message: JsonObject): Promise<void> {
     this.stats.passedThrough++;
-    const pt = this.ensurePassthrough();
+    const pt = this.ensurePassthrough(requestEra(message) === 'modern');
     try {
       await pt.ready;
     } catch (error) {
-      this.emit(errorResponse(id, ErrorCode.UpstreamClosed, `mcp-tap replay: the passthrough server could not be started: ${(error as Error).message}`));
+      this.emit(errorResponse(id, errorCodeForEra(ErrorCode.UpstreamClosed, requestEra(message)), `mcp-tap replay: the passthrough server could not be started: ${(error as Error).message}`));
       return;
     }
     pt.pending.set(idKey(id), { id, sentAt: performance.now(), method });
@@ -298,7 +298,8 @@ export class ReplayTransport implements Transport {
     pt.transport.send(text);
   }
 
-  private ensurePassthrough(): NonNullable<ReplayTransport['passthrough']> {
+  /** `modern`: the first request to pass is a 2026 one, which needs no handshake (unless the client made one). */
+  private ensurePassthrough(modern: boolean): NonNullable<ReplayTransport['passthrough']> {
     if (this.passthrough) return this.passthrough;
     const transport = this.options.passthrough!();
     const pending = new Map<string, { id: JsonRpcId; sentAt: number; method: string }>();
@@ -306,7 +307,7 @@ export class ReplayTransport implements Transport {
     const ready = (async () => {
       await transport.start();
       const params = this.initializeParams ?? {};
-      await reinitialize(transport, {
+      if (!modern || this.initializeParams) await reinitialize(transport, {
         id: 'passthrough',
         transport: 'stdio',
         metadata: {},

@@ -140,6 +140,16 @@ describe('replay of a 2025 tape to a dual-era client', () => {
     await client.close();
     for (let i = 0; i < 100 && !/replay:/.test(stderr); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(stderr).toMatch(/replay: \d+ matched, 0 missed/);
+
+    // The SDK probes a stdio server on a sibling process; a client that probes in place sends
+    // server/discover to the replay itself, and hears what a 2025 server says: no such method.
+    const replay = rawProxy(['legacy', '--store', store, '--strict'], 'replay');
+    replay.send(request('probe', 'server/discover', { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } }));
+    expect(await replay.next((m) => m.id === 'probe')).toMatchObject({ error: { code: -32601 } });
+    replay.child.stdin.end();
+    // Not a miss: --strict finds nothing to complain of but the recorded requests this probe never made.
+    await replay.exited;
+    expect(replay.stderr()).toMatch(/replay: 0 matched, 0 missed/);
   }, 30_000);
 });
 

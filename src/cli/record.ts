@@ -137,15 +137,17 @@ export function registerRecord(program: Command): void {
     try {
       const stem = upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : new URL(upstream.url).host.replace(/:/g, '-');
       const name = flags.name ?? store.uniqueName(stem);
-      if (flags.replace) {
-        if (!flags.name) throw new UsageError('--replace goes with --name');
-        store.deleteTape(name);
-      }
+      if (flags.replace && !flags.name) throw new UsageError('--replace goes with --name');
+      // On stdio the tape is made when the conversation starts: a client's server/discover probe
+      // on a sibling process (what SDK clients do) must not take the name or make a tape.
+      const stdio = !flags.listen;
+      if (flags.replace && !stdio) store.deleteTape(name);
       const record: RecordOptions = {
         store,
         tape: { name, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: argv } : { url: upstream.url }, labels: parseLabels(flags.label) },
         redact: flags.redact,
         redactDefaults: flags.redactDefaults,
+        defer: stdio ? { name: () => flags.name ?? store.uniqueName(stem), replace: flags.replace } : undefined,
       };
       ui = startInProcessTui(flags, logger);
       if (flags.listen) {
@@ -154,8 +156,10 @@ export function registerRecord(program: Command): void {
         const sessions = new SessionManager();
         const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), ...control });
         process.exitCode = result.exitCode;
+        if (result.probe) logger.info(`only a server/discover probe: kept for the recording that follows, in ${store.file}`);
+        else logger.info(`tape "${result.tape ?? name}" saved to ${store.file}`);
       }
-      logger.info(`tape "${name}" saved to ${store.file}`);
+      if (flags.listen) logger.info(`tape "${name}" saved to ${store.file}`);
     } finally {
       ui?.stop();
       rules?.close();

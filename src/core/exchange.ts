@@ -12,7 +12,7 @@
  * one at a time, in wire order), so a live view and a stored tape give the same answer, and it
  * imports nothing but the message model, so it also runs in the browser.
  */
-import { resultTypeOf, subscriptionIdOf, META, requestEra, type Era } from './era.js';
+import { resultTypeOf, subscriptionIdOf, META, ModernProxyErrorCode, requestEra, type Era } from './era.js';
 import { ErrorCode, idKey, isObject, type Direction, type JsonObject, type JsonRpcId, type MessageKind } from './jsonrpc.js';
 
 /** One message, as any source (a tape, the control channel, the pipeline) can describe it. */
@@ -321,7 +321,7 @@ export class ExchangeLog {
 
   private outcomeOf(exchange: Exchange, answer: ExchangeFrame): Outcome {
     const decided = decidedOutcome(exchange.request) ?? decidedOutcome(answer);
-    if (decided === 'dropped' || decided === 'blocked') return exchange.error?.code === ErrorCode.Dropped ? 'dropped' : decided;
+    if (decided === 'dropped' || decided === 'blocked') return exchange.error?.code === ErrorCode.Dropped || exchange.error?.code === ModernProxyErrorCode.Dropped ? 'dropped' : decided;
     if (exchange.outcome === 'cancelled') return 'cancelled';
     if (decided === 'mocked') return 'mocked';
     if (answer.kind === 'error') return 'error';

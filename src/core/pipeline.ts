@@ -24,6 +24,7 @@ import {
 import type { Logger } from './log.js';
 import { frameEventFor } from './frame-event.js';
 import { silentLogger } from './log.js';
+import { errorCodeForEra, requestEra, resultForEra, type Era } from './era.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Session } from '../session/session.js';
 import type { CloseInfo, ReceiveMeta, Transport } from '../transports/transport.js';
@@ -168,6 +169,9 @@ export class Pipeline {
       if (token !== undefined) link.progress.set(idKey(token), summary.id ?? null);
     } else if (summary.kind === 'batch' && Array.isArray(verdict.message)) {
       this.trackBatch(link, ctx.direction, verdict.message, now);
+    } else if (summary.method === 'notifications/cancelled') {
+      // A cancelled request is owed no answer (a closed subscriptions/listen stream never gets one).
+      this.forgetCancelled(link, ctx.direction, verdict.message);
     }
     this.updateSession(link, ctx, verdict.message);
     this.emit(link, ctx, verdict, { text, message: verdict.message, summary, original: verdict.modified ? ctx.raw : undefined });
@@ -177,6 +181,18 @@ export class Pipeline {
     }
     const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
     target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict.message), http: ctx.http });
+  }
+
+  /** Forgets the request (sent in `direction`) that a cancellation in the same direction names. */
+  private forgetCancelled(link: Link, direction: Direction, message: unknown): void {
+    const requestId = isObject(message) && isObject(message.params) ? message.params.requestId : undefined;
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const pending = link.pending[direction];
+    const request = pending.get(idKey(requestId));
+    if (!request) return;
+    pending.delete(idKey(requestId));
+    const token = progressTokenOf(request.params);
+    if (token !== undefined) link.progress.delete(idKey(token));
   }
 
   /** Requests inside a batch are tracked like single ones, so their answers are matched too. */
@@ -213,12 +229,14 @@ export class Pipeline {
     const request = link.pending[direction].get(key);
     if (!request) return;
     link.pending[direction].delete(key);
-    this.synthesize(link, opposite(direction), errorResponse(request.id, ErrorCode.UpstreamClosed, `${reason} (${request.method} not delivered)`), 'synthesized', { request, flags: ['undelivered'] });
+    this.synthesize(link, opposite(direction), errorResponse(request.id, errorCodeForEra(ErrorCode.UpstreamClosed, eraOf(request)), `${reason} (${request.method} not delivered)`), 'synthesized', { request, flags: ['undelivered'] });
   }
 
   private block(link: Link, ctx: InterceptContext, verdict: Verdict): void {
     const reason = verdict.reason ?? 'blocked';
-    const code = verdict.code ?? ErrorCode.Blocked;
+    // The answer is in the era of the request it answers: a modern request gets mcp-tap's modern codes.
+    const era = ctx.request ? eraOf(ctx.request) : requestEra(ctx.message);
+    const code = errorCodeForEra(verdict.code ?? ErrorCode.Blocked, era);
     this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
     const kind = ctx.summary.kind;
     if (kind === 'request' || (kind === 'invalid' && ctx.direction === 'c2s')) {
@@ -234,9 +252,9 @@ export class Pipeline {
   private mock(link: Link, ctx: InterceptContext, verdict: Verdict): void {
     this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
     if (ctx.summary.kind === 'request') {
-      this.reply(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock', ctx.summary.method);
+      this.reply(link, ctx.direction, mockFor(ctx.summary.id ?? null, verdict.response, requestEra(ctx.message)), 'mock', ctx.summary.method);
     } else if ((ctx.summary.kind === 'response' || ctx.summary.kind === 'error') && ctx.request) {
-      this.synthesize(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock', { request: ctx.request });
+      this.synthesize(link, ctx.direction, mockFor(ctx.summary.id ?? null, verdict.response, eraOf(ctx.request)), 'mock', { request: ctx.request });
     } else {
       this.logger.warn(`a mock for a ${ctx.summary.kind} has nothing to answer; the message was dropped`);
     }
@@ -306,7 +324,7 @@ export class Pipeline {
       pending.delete(idKey(seen.id));
       const token = progressTokenOf(request.params);
       if (token !== undefined) link.progress.delete(idKey(token));
-      const message = errorResponse(request.id, ErrorCode.MessageTooLarge, `the answer to ${request.method} (${bytes} bytes) exceeds the ${limit}-byte limit and was discarded`);
+      const message = errorResponse(request.id, errorCodeForEra(ErrorCode.MessageTooLarge, eraOf(request)), `the answer to ${request.method} (${bytes} bytes) exceeds the ${limit}-byte limit and was discarded`);
       this.synthesize(link, direction, message, 'block', { request, flags: ['oversized'] });
     } else if (direction === 'c2s' || seen.id !== undefined) {
       this.reply(link, direction, errorResponse(seen.id ?? null, ErrorCode.MessageTooLarge, reason), 'block');
@@ -318,7 +336,7 @@ export class Pipeline {
     const owed = [...link.pending.c2s.values()];
     link.pending.c2s.clear();
     for (const request of owed) {
-      const message = errorResponse(request.id, ErrorCode.UpstreamClosed, `${info.reason} before answering ${request.method}`);
+      const message = errorResponse(request.id, errorCodeForEra(ErrorCode.UpstreamClosed, eraOf(request)), `${info.reason} before answering ${request.method}`);
       this.synthesize(link, 's2c', message, 'synthesized', { request, flags: ['upstream-closed'] });
     }
   }
@@ -380,6 +398,17 @@ function progressTokenOf(params: unknown): JsonRpcId | undefined {
   if (!isObject(params) || !isObject(params._meta)) return undefined;
   const token = params._meta.progressToken;
   return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+}
+
+/** The era of a forwarded request, from what it carried. */
+function eraOf(request: PendingRequest): Era | undefined {
+  return requestEra({ method: request.method, params: request.params });
+}
+
+/** A mock's answer in the shape the request's era expects (`resultType` on a modern result). */
+function mockFor(id: JsonRpcId, mock: unknown, era: Era | undefined): JsonObject {
+  const response = responseFor(id, mock);
+  return 'result' in response ? { ...response, result: resultForEra(response.result!, era) } : response;
 }
 
 function idOf(message: unknown): JsonRpcId {

@@ -22,6 +22,12 @@ export interface RecordOptions {
   /** Extra --redact rules; the default secret keys apply unless `redactDefaults` is false. */
   redact?: string[];
   redactDefaults?: boolean;
+  /**
+   * Make the tape only once the conversation is more than a server/discover probe (stdio, where
+   * an SDK client probes on a sibling process): `name` is asked then, and `replace` removes a
+   * tape of that name first. A probe-only conversation is kept for the tape that follows.
+   */
+  defer?: { name: () => string; replace?: boolean };
 }
 
 export interface ProxyOptions {
@@ -66,11 +72,17 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
 
   let recorder: TapeRecorder | undefined;
   if (options.record) {
-    const { store, tape, redact = [], redactDefaults = true } = options.record;
+    const { store, tape, redact = [], redactDefaults = true, defer } = options.record;
     const redactor = new Redactor(redact, redactDefaults);
-    const info = store.createTape({ ...tape, redactions: redactor.describe() });
+    const create = () => {
+      if (!defer) return store.createTape({ ...tape, redactions: redactor.describe() });
+      const name = defer.name();
+      if (defer.replace) store.deleteTape(name);
+      return store.createTape({ ...tape, name, redactions: redactor.describe() });
+    };
+    const target = defer ? { create, upstream: tape.upstream, transport: tape.transport } : create();
     let warned = false;
-    recorder = new TapeRecorder(store, info, {
+    recorder = new TapeRecorder(store, target, {
       redactor,
       onError: (error) => {
         if (!warned) logger.error(`cannot write to the tape (frames are kept and retried): ${error.message}`);

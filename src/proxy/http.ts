@@ -6,7 +6,15 @@
 import type { HttpMeta, TransportKind } from '../core/context.js';
 import { HttpPolicyInterceptor, type HttpPolicyOptions } from '../interceptors/http-policy.js';
 import { EventTracker, type EventLog } from '../session/event-tracker.js';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { envelopeOf } from '../core/era.js';
+import { frameEventFor } from '../core/frame-event.js';
+import { ToolHeaderBook } from '../core/tool-headers.js';
+import { ModernConversation } from '../transports/streamable-http/conversation.js';
+import type { ModernRouter } from '../transports/streamable-http/endpoint.js';
+import type { IncomingMessage as PostedMessage } from '../transports/streamable-http/session.js';
+import { ChildProcessTransport } from '../transports/stdio.js';
+import { SharedStdioServer } from '../transports/shared-stdio.js';
 import { HttpListener, type ListenAddress } from '../transports/http/listener.js';
 import type { HttpEndpoint, SessionOpener, UpgradeEndpoint } from '../transports/http/endpoint.js';
 import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.js';
@@ -57,7 +65,8 @@ export interface EndpointFactoryContext {
 
 export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpProxy> {
   const policy = new HttpPolicyInterceptor(options.policy);
-  const proxy = createProxy({ ...options, interceptors: [policy, ...(options.interceptors ?? [])] });
+  const toolHeaders = new ToolHeaderBook();
+  const proxy = createProxy({ ...options, interceptors: [policy, toolHeaders, ...(options.interceptors ?? [])] });
   const { logger, sessions, pipeline } = proxy;
   const events: EventLog = options.events ?? new EventTracker(options.eventBuffer);
   // With a shared log, stream ids carry a tag of this process, so they never collide.
@@ -66,10 +75,10 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
 
   let shuttingDown = false;
 
+  const upstreamContext = { logger, forwardHeaders: (http: HttpMeta | undefined) => policy.forwardedHeaders(http), paramHeaders: (tool: unknown) => toolHeaders.of(tool) };
   /** Pairs a client session with a fresh upstream through the pipeline. */
-  const attach = async (session: Session, downstream: Transport, resume: boolean): Promise<void> => {
+  const attach = async (session: Session, downstream: Transport, resume: boolean, upstream: Transport = createUpstream(options.upstream, upstreamContext)): Promise<void> => {
     const sessionId = session.id;
-    const upstream = createUpstream(options.upstream, { logger, forwardHeaders: (http) => policy.forwardedHeaders(http) });
     const end = (reason: string) => {
       if (!links.delete(sessionId)) return;
       events.free(sessionId);
@@ -117,6 +126,54 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     if (link && reason === 'idle') void link.downstream.close();
   });
 
+  // Modern conversations: one per client identity. On a stdio upstream they share one child
+  // process (the era keeps no session state), with ids kept apart by the multiplexer.
+  const spec0 = options.upstream;
+  const shared = spec0.kind === 'stdio' ? new SharedStdioServer(() => new ChildProcessTransport({ command: spec0.command, args: spec0.args, stderr: spec0.stderr, maxMessageBytes: spec0.maxMessageBytes })) : undefined;
+  const conversations = new Map<string, ModernConversation>();
+  const opening = new Map<string, Promise<ModernConversation>>();
+  const sockets = new WeakMap<object, string>();
+  const modern: ModernRouter = {
+    paramHeaders: (tool) => toolHeaders.of(tool),
+    refused(messages, answer, http) {
+      const sessionId = `conversation-${identityOf(messages, http)}`;
+      for (const message of messages) pipeline.report({ sessionId, transport: 'streamable-http', direction: 'c2s', text: message.text });
+      proxy.chain.notify({ ...frameEventFor({ sessionId, transport: 'streamable-http', direction: 's2c', text: answer }, { action: 'block', flags: ['synthesized', 'header-mismatch'], requestMethod: messages[0]?.summary.method }) });
+    },
+    async conversation(messages, _http, socket) {
+      const identity = identityOf(messages, _http);
+      // One client run is one conversation, whatever connections it uses; a second client with
+      // the same identity shows itself by reusing an id still open in the first (the connection
+      // it came on is the hint that it is another client).
+      let key = sockets.get(socket);
+      if (!key || !key.startsWith(identity)) {
+        key = identity;
+        for (let n = 2; conversations.get(key) && messages.some((m) => m.summary.kind === 'request' && conversations.get(key!)!.has(m.summary.id)); n++) key = `${identity}-${n}`;
+        sockets.set(socket, key);
+      }
+      const live = conversations.get(key);
+      if (live) return live;
+      const pending = opening.get(key);
+      if (pending) return pending;
+      const id = `conversation-${key}`;
+      const open = (async () => {
+        const conversation = new ModernConversation(id);
+        const session = await sessions.create('streamable-http', { id, upstream: describeUpstream(options.upstream) });
+        conversation.onclose = () => conversations.delete(key!);
+        await attach(session, conversation, false, shared ? shared.view() : createUpstream(options.upstream, upstreamContext));
+        conversations.set(key!, conversation);
+        logger.debug(`conversation ${id} opened (modern -> ${options.upstream.kind})`);
+        return conversation;
+      })();
+      opening.set(key, open);
+      try {
+        return await open;
+      } finally {
+        opening.delete(key);
+      }
+    },
+  };
+
   const context: EndpointFactoryContext = { opener, events, policy, proxy, pingIntervalMs: options.pingIntervalMs };
   const maxBodyBytes = policy.maxBodyBytes;
   const spec = options.upstream;
@@ -139,7 +196,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         })
       : undefined;
   const httpRoutes: Record<string, HttpEndpoint> = {
-    '/mcp': new StreamableHttpEndpoint({ opener, events, streamTag, maxBodyBytes, logger, stateless }),
+    '/mcp': new StreamableHttpEndpoint({ opener, events, streamTag, maxBodyBytes, logger, stateless, modern }),
     ...extraHttpEndpoints(context),
   };
   const upgradeRoutes: Record<string, UpgradeEndpoint> = extraUpgradeEndpoints(context);
@@ -160,16 +217,34 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         shuttingDown = true;
         listener.stopAccepting();
         const deadline = Date.now() + drainTimeoutMs;
-        const owed = () => [...links.values()].reduce((n, link) => n + link.pending.c2s.size, 0) + pipeline.busy;
+        // An open subscriptions/listen stream is never "in flight": it ends only when closed, so shutdown does not wait for it.
+        const owedBy = (link: Link) => [...link.pending.c2s.values()].filter((r) => r.method !== 'subscriptions/listen').length;
+        const owed = () => [...links.values()].reduce((n, link) => n + owedBy(link), 0) + pipeline.busy;
         while (owed() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         if (owed() > 0) logger.warn(`${owed()} request(s) still unanswered after ${drainTimeoutMs} ms; closing anyway`);
         await sessions.flush();
         await listener.close();
+        await Promise.all([...conversations.values()].map((c) => c.close({ reason: 'proxy shutting down' })));
         await Promise.all([...links.values()].map((link) => link.upstream.close()));
+        await shared?.close();
         await events.close?.();
         await proxy.close();
       })()),
   };
+}
+
+/**
+ * Who sends a modern POST, as the wire shows it: the client info and capabilities in its
+ * `_meta`, and the principal behind `Authorization` (hashed: the credential is never kept).
+ */
+function identityOf(messages: PostedMessage[], http: HttpMeta): string {
+  const envelope = messages.map((m) => envelopeOf(m.parsed)).find((e) => e !== undefined);
+  const authorization = http.headers.authorization;
+  const principal = authorization === undefined ? '' : createHash('sha256').update(String(authorization)).digest('hex');
+  const client = envelope?.clientInfo;
+  const name = typeof client?.name === 'string' ? client.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) : 'client';
+  const digest = createHash('sha256').update(JSON.stringify([client ?? null, envelope?.clientCapabilities ?? null, principal])).digest('hex').slice(0, 12);
+  return `${name}-${digest}`;
 }
 
 function summarizeMethod(text: string): string | undefined {

@@ -24,6 +24,10 @@ export interface StdioProxyOptions extends ProxyOptions {
 export interface StdioProxyResult {
   exitCode: number;
   reason: string;
+  /** The tape written, when recording (none when the conversation was only a probe). */
+  tape?: string;
+  /** The conversation was only a server/discover probe: kept for the recording that follows. */
+  probe?: boolean;
 }
 
 /** The exit status a shell would report for the server (0 when an HTTP upstream was closed by us). */
@@ -85,7 +89,7 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<StdioPr
   process.off('SIGHUP', onSignal);
   await settle(proxy, logger);
   process.off('exit', finalFlush);
-  return result;
+  return { ...result, tape: proxy.recorder?.tapeName, probe: proxy.recorder?.keptAsProbe };
 }
 
 /** Lets decisions already under way finish (bounded), then closes the proxy and its tape. */

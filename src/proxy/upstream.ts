@@ -3,6 +3,7 @@
  * each kind of server is reached, whichever kind of client is on the other side.
  */
 import type { HttpMeta } from '../core/context.js';
+import type { ParamHeader } from '../core/era.js';
 import type { Logger } from '../core/log.js';
 import { ChildProcessTransport } from '../transports/stdio.js';
 import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.js';
@@ -25,6 +26,8 @@ export interface UpstreamContext {
   logger: Logger;
   /** The client headers to pass on (from the HTTP policy). */
   forwardHeaders?: (http: HttpMeta | undefined) => Record<string, string>;
+  /** A tool's arguments mirrored in Mcp-Param-* headers, when the proxy has seen its tools/list entry. */
+  paramHeaders?: (tool: unknown) => ParamHeader[] | undefined;
 }
 
 /** The transport kind for a URL: ws(s):// is WebSocket, a path ending in /sse is legacy SSE, else Streamable HTTP. */
@@ -61,7 +64,7 @@ const factories: Partial<Record<UpstreamKind, (spec: UpstreamSpec, ctx: Upstream
   },
   streamable: (spec, ctx) => {
     if (spec.kind !== 'streamable') throw new Error('not a Streamable HTTP upstream');
-    return new StreamableHttpUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, logger: ctx.logger });
+    return new StreamableHttpUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, paramHeaders: ctx.paramHeaders, logger: ctx.logger });
   },
 };
 

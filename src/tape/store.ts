@@ -248,6 +248,26 @@ export class TapeStore {
     return this.guard(() => (this.db.prepare('SELECT * FROM frames WHERE tape_id = ? ORDER BY seq').all(tapeId) as Row[]).map(toTapeFrame));
   }
 
+  /** Keeps the frames of a conversation that was only a probe, for the recording that follows to adopt. */
+  saveProbe(upstream: TapeUpstream | undefined, startedAt: string, frames: NewFrame[]): void {
+    this.guard(() => this.db.prepare('INSERT INTO probes (upstream, started_at, frames) VALUES (?, ?, ?)').run(JSON.stringify(upstream ?? {}), startedAt, JSON.stringify(frames)));
+  }
+
+  /** Takes (and removes) the probes of this upstream that began at `since` or later, oldest first. */
+  takeProbes(upstream: TapeUpstream | undefined, since: string): { startedAt: string; frames: NewFrame[] }[] {
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const key = JSON.stringify(upstream ?? {});
+        const rows = this.db.prepare('SELECT id, started_at, frames FROM probes WHERE upstream = ? AND started_at >= ? ORDER BY started_at, id').all(key, since) as Row[];
+        const remove = this.db.prepare('DELETE FROM probes WHERE id = ?');
+        for (const row of rows) remove.run(row.id);
+        // Probes nobody adopted within the hour are not kept forever.
+        this.db.prepare('DELETE FROM probes WHERE started_at < ?').run(new Date(Date.now() - 3_600_000).toISOString());
+        return rows.map((row) => ({ startedAt: row.started_at as string, frames: JSON.parse(row.frames as string) as NewFrame[] }));
+      })(),
+    );
+  }
+
   /** Runs several writes atomically (used by import). */
   transaction<T>(work: () => T): T {
     return this.guard(() => this.db.transaction(work)());

@@ -9,7 +9,9 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage as HttpResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { idKey, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
+import { headersFor, META, type ParamHeader } from '../../core/era.js';
+import { idKey, isObject, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
+import { ToolHeaderBook } from '../../core/tool-headers.js';
 import type { HttpMeta } from '../../core/context.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { readSse, readSseNode } from '../http/sse-reader.js';
@@ -21,6 +23,8 @@ export interface StreamableHttpUpstreamOptions {
   headers?: Record<string, string>;
   /** The client headers to pass on for a message (the HTTP policy decides). */
   forwardHeaders?: (http: HttpMeta | undefined) => Record<string, string>;
+  /** A tool's Mcp-Param-* arguments as the proxy knows them; without it, from the tools/list answers this upstream relays. */
+  paramHeaders?: (tool: unknown) => ParamHeader[] | undefined;
   logger?: Logger;
   /** Resumption attempts for a dropped stream before giving up. Default 5. */
   maxReconnects?: number;
@@ -46,6 +50,11 @@ export class StreamableHttpUpstream implements Transport {
   private readonly answered = new Set<string>();
   private readonly inFlight = new Set<{ abort(): void }>();
   private getStreamOpen = false;
+  /** Open subscriptions/listen POSTs: closing one (the client cancelled it) closes the stream. */
+  private readonly listens = new Map<string, PostHandle>();
+  private readonly closedListens = new Set<string>();
+  private readonly tools = new ToolHeaderBook();
+  private toolsListKey?: string;
   private closed = false;
   private ended = false;
   private readonly logger: Logger;
@@ -67,22 +76,44 @@ export class StreamableHttpUpstream implements Transport {
     return headers;
   }
 
+  /**
+   * The routing headers a modern message needs, derived from the body as sent (after any rule or
+   * person changed it): MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Param-*.
+   */
+  private routingHeaders(text: string): { headers: Record<string, string>; message?: unknown } {
+    if (!text.includes(META.protocolVersion)) return { headers: {} };
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return { headers: {} };
+    }
+    const tool = isObject(message) && isObject(message.params) ? message.params.name : undefined;
+    const params = this.options.paramHeaders?.(tool) ?? this.tools.of(tool);
+    return { headers: headersFor(message, params), message };
+  }
+
   private async post(text: string, meta: SendMeta | undefined): Promise<void> {
     const summary = meta?.summary ?? summarize(JSON.parse(text));
     if (summary.kind === 'request' && summary.method === 'initialize') this.initializeKey = idKey(summary.id);
-    const headers = { ...this.headers(meta, 'application/json, text/event-stream'), 'content-type': 'application/json' };
+    if (summary.kind === 'request' && summary.method === 'tools/list') this.toolsListKey = idKey(summary.id);
+    const routing = this.routingHeaders(text);
+    if (summary.method === 'notifications/cancelled') this.closeListen(routing.message ?? safeParse(text));
+    const headers = { ...this.headers(meta, 'application/json, text/event-stream'), ...routing.headers, 'content-type': 'application/json' };
     const controller = new PostHandle();
     this.inFlight.add(controller);
+    if (summary.kind === 'request' && summary.method === 'subscriptions/listen') this.listens.set(idKey(summary.id), controller);
     try {
       let res: PostAnswer;
       try {
         res = await post(this.options.url, headers, text, controller);
       } catch (error) {
-        if (!this.closed) this.ondeliveryfailed?.(text, `upstream ${this.options.url} is unreachable: ${causeOf(error)}`);
+        if (!this.closed && !controller.aborted) this.ondeliveryfailed?.(text, `upstream ${this.options.url} is unreachable: ${causeOf(error)}`);
         return;
       }
+      // A session is only one the server opened: never one named by a refusal (4xx, 5xx).
       const sessionId = res.header('mcp-session-id');
-      if (sessionId && !this.sessionId) this.sessionId = sessionId;
+      if (sessionId && !this.sessionId && res.status >= 200 && res.status <= 299) this.sessionId = sessionId;
       if (res.status === 404 && this.sessionId) {
         res.discard();
         this.ondeliveryfailed?.(text, 'the upstream session has expired (404 Not Found)');
@@ -107,7 +138,19 @@ export class StreamableHttpUpstream implements Transport {
       }
     } finally {
       this.inFlight.delete(controller);
+      if (summary.kind === 'request' && this.listens.get(idKey(summary.id)) === controller) this.listens.delete(idKey(summary.id));
     }
+  }
+
+  /** The client closed a listen stream (notifications/cancelled naming it): the upstream stream is closed too. */
+  private closeListen(message: unknown): void {
+    const requestId = isObject(message) && isObject(message.params) ? message.params.requestId : undefined;
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const handle = this.listens.get(idKey(requestId));
+    if (!handle) return;
+    this.listens.delete(idKey(requestId));
+    this.closedListens.add(idKey(requestId));
+    handle.abort();
   }
 
   private relayJson(body: string): void {
@@ -140,7 +183,7 @@ export class StreamableHttpUpstream implements Transport {
         if (this.closed) return;
         this.logger.debug(`upstream stream dropped: ${causeOf(error)}`);
       }
-      if (awaited === undefined || this.answered.has(awaited) || !lastEventId || this.closed) break;
+      if (awaited === undefined || this.answered.has(awaited) || !lastEventId || this.closed || this.closedListens.delete(awaited)) break;
       if (attempt++ >= (this.options.maxReconnects ?? 5)) {
         this.logger.warn('upstream stream dropped before its answer and could not be resumed');
         break;
@@ -207,12 +250,16 @@ export class StreamableHttpUpstream implements Transport {
 
   private received(text: string, related?: JsonRpcId): void {
     let parsed: unknown;
-    if (this.initializeKey !== undefined || related !== undefined) {
+    if (this.initializeKey !== undefined || related !== undefined || this.toolsListKey !== undefined) {
       parsed = safeParse(text);
       const summary = summarize(parsed);
       if ((summary.kind === 'response' || summary.kind === 'error') && summary.hasId) {
         const key = idKey(summary.id);
         this.answered.add(key);
+        if (key === this.toolsListKey && !this.options.paramHeaders) {
+          this.toolsListKey = undefined;
+          this.tools.learn(parsed);
+        }
         if (key === this.initializeKey) {
           this.initializeKey = undefined;
           const version = (safeParse(text) as { result?: { protocolVersion?: unknown } })?.result?.protocolVersion;

@@ -107,9 +107,16 @@ export class ReplayTransport implements Transport {
 
   async start(): Promise<void> {}
 
-  /** Recorded requests that no caller asked for, described. */
+  /**
+   * Recorded requests that no caller asked for, described. A `server/discover` probe is not among
+   * them: a client may probe on a process of its own (the SDK does on stdio), so this one may
+   * never see it.
+   */
   unused(): string[] {
-    return this.matcher.unused().map((c) => describeRequest(c.method, c.params));
+    return this.matcher
+      .unused()
+      .filter((c) => c.method !== 'server/discover')
+      .map((c) => describeRequest(c.method, c.params));
   }
 
   send(text: string, meta?: SendMeta): void {

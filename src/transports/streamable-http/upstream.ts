@@ -320,7 +320,9 @@ class PostHandle {
 
   abort(): void {
     this.aborted = true;
-    this.req?.destroy(abortError());
+    // Without an error: a socket whose answer is being read has no one listening for one, and
+    // the AbortError went unhandled. An answer still streaming just ends, as its reader expects.
+    this.req?.destroy();
     this.controller?.abort();
   }
 }

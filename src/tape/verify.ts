@@ -9,9 +9,9 @@
  * out. Ids are never compared, timestamps only as timestamps, and `ignore` paths not at all.
  */
 import type { Exchange } from '../core/exchange.js';
-import { META, resultTypeOf } from '../core/era.js';
+import { errorCodeForEra, META, requestEra, resultTypeOf } from '../core/era.js';
 import { replaceJsonValue } from '../core/json-text.js';
-import { idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
+import { ErrorCode, idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
 import type { Transport } from '../transports/transport.js';
 import { parsePaths } from './canonical.js';
 import { tapeExchanges } from './exchanges.js';
@@ -117,8 +117,12 @@ export async function verifySession(frames: TapeFrame[], upstream: Transport, op
     }
   };
   upstream.ondeliveryfailed = (text, reason) => {
-    const id = parse(text)?.id as JsonRpcId | undefined;
-    if (id !== undefined) waiting.get(idKey(id))?.({ kind: 'answer', message: { jsonrpc: '2.0', id, error: { code: -32002, message: reason } } });
+    // The error a proxy gives a client for a request it could not deliver, in the request's era:
+    // what the tape holds when the recorded server refused it the same way.
+    const request = parse(text);
+    const id = request?.id as JsonRpcId | undefined;
+    const code = errorCodeForEra(ErrorCode.UpstreamClosed, requestEra(request));
+    if (id !== undefined) waiting.get(idKey(id))?.({ kind: 'answer', message: { jsonrpc: '2.0', id, error: { code, message: `${reason} (${String(request?.method)} not delivered)` } } });
   };
   upstream.onclose = (info) => {
     closed = info.reason;

@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScenario, type ScenarioView } from './peers/ts-client.mjs';
 import { runCli } from './support/cli.js';
-import { expectSameView, runPythonClient, runV1Scenario, startHttpServer, startRecordingProxy, startReplayServer, type Running, type Target } from './support/eras.js';
+import { expectSameView, runPythonClient, runV1Scenario, startHttpServer, startRecordingProxy, startReplayServer, startTsServer, type Running, type Target } from './support/eras.js';
 import { PY_CLIENT, PY_SERVER, pythonPeers, TS_SERVER } from './support/peers.js';
 import { CLI, EVERYTHING, tempDir } from './support/paths.js';
 
@@ -40,7 +40,7 @@ interface ClientPeer {
 const tsServer = (modernOnly: boolean): ServerPeer => ({
   name: modernOnly ? 'TS SDK v2 server (2026 only)' : 'TS SDK v2 server (dual-era)',
   stdio: { command: node, args: [TS_SERVER, 'stdio', ...(modernOnly ? ['--modern-only'] : [])] },
-  http: () => startHttpServer(node, (port) => [TS_SERVER, 'http', '--port', String(port), ...(modernOnly ? ['--modern-only'] : [])], 'the TypeScript peer server'),
+  http: () => startTsServer({ modernOnly }),
   stateful: true,
 });
 

@@ -64,9 +64,8 @@ function started(command: string, args: string[], what: string, port: number, pa
 }
 
 /** The TypeScript SDK v2 peer server on Streamable HTTP (dual-era unless `modernOnly`). */
-export async function startTsServer(options: { modernOnly?: boolean } = {}): Promise<Running> {
-  const port = await freePort();
-  return started(process.execPath, [TS_SERVER, 'http', '--port', String(port), ...(options.modernOnly ? ['--modern-only'] : [])], 'the TypeScript peer server', port);
+export function startTsServer(options: { modernOnly?: boolean } = {}): Promise<Running> {
+  return startHttpServer(process.execPath, (port) => [TS_SERVER, 'http', '--port', String(port), ...(options.modernOnly ? ['--modern-only'] : [])], 'the TypeScript peer server');
 }
 
 /** `mcp-tap record --url URL --listen` in front of an HTTP server, recording to `name`. */

@@ -119,6 +119,35 @@ describe('a 2026-07-28 tape', () => {
   });
 });
 
+describe('a listen stream replayed', () => {
+  it('is acknowledged, then delivers its notification after the request it followed, tagged with the caller\'s subscription id, until closed', async () => {
+    const tape = readTape(store, 'modern');
+    const recordedParams = (method: string, name?: string) =>
+      (JSON.parse(tape.frames.find((f) => f.direction === 'c2s' && f.kind === 'request' && f.method === method && (name === undefined || f.message.includes(`"${name}"`)))!.message) as { params: unknown }).params;
+    const subscription = 'my-own-subscription';
+    const tagOf = (m: Record<string, unknown>) => ((m.params as { _meta?: Record<string, unknown> } | undefined)?._meta ?? {})['io.modelcontextprotocol/subscriptionId'];
+    const replay = rawProxy(['modern', '--store', store], 'replay');
+    replay.send(request(subscription, 'subscriptions/listen', recordedParams('subscriptions/listen')));
+    const ack = await replay.next((m) => m.method === 'notifications/subscriptions/acknowledged');
+    expect(tagOf(ack)).toBe(subscription);
+    // The update followed the bump call on the tape: it waits for it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(replay.out.some((m) => (m as { method?: string }).method === 'notifications/resources/updated')).toBe(false);
+    replay.send(request('b', 'tools/call', recordedParams('tools/call', 'bump')));
+    const update = await replay.next((m) => m.method === 'notifications/resources/updated');
+    expect(tagOf(update)).toBe(subscription);
+    expect(replay.out.findIndex((m) => (m as { id?: unknown }).id === 'b')).toBeLessThan(replay.out.indexOf(update));
+    // Closed by the client, the stream delivers nothing more, and the listen is never "answered".
+    replay.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: subscription } }));
+    replay.send(request('b2', 'tools/call', recordedParams('tools/call', 'bump')));
+    await replay.next((m) => m.id === 'b2');
+    replay.child.stdin.end();
+    await replay.exited;
+    expect(replay.out.filter((m) => (m as { method?: string }).method === 'notifications/resources/updated')).toHaveLength(1);
+    expect(replay.out.some((m) => (m as { id?: unknown }).id === subscription)).toBe(false);
+  });
+});
+
 describe('replay of a 2025 tape to a dual-era client', () => {
   it('answers the server/discover probe as the 2025 server would, so the client falls back and is served; nothing missed', async () => {
     const everything = await recordEverything(store, 'legacy');

@@ -2,9 +2,8 @@
 import type { Command } from 'commander';
 import { createUpstream } from '../proxy/upstream.js';
 import { describeDifference } from '../tape/json-diff.js';
-import { verifySession, type VerifiedRequest, type VerifyReport } from '../tape/verify.js';
+import { sessionGroups, verifySession, type VerifiedRequest, type VerifyReport } from '../tape/verify.js';
 import { TapeError } from '../tape/errors.js';
-import type { TapeFrame } from '../tape/types.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { colorFor } from './tapes.js';
 import { upstreamFrom } from './record.js';
@@ -97,22 +96,4 @@ export function registerVerify(program: Command): void {
       store.close();
     }
   });
-}
-
-/**
- * The tape's frames in the groups that are re-driven on one connection each: a 2025 session (it
- * begins with initialize) on a connection of its own, as it was recorded; the sessionless 2026
- * traffic together, in tape order, as one client would send it (a multi round-trip call's rounds
- * may have gone in separate HTTP requests).
- */
-export function sessionGroups(frames: TapeFrame[]): TapeFrame[][] {
-  const handshaken = new Set(frames.filter((f) => f.direction === 'c2s' && f.kind === 'request' && f.method === 'initialize').map((f) => f.session));
-  const groups = new Map<string, TapeFrame[]>();
-  for (const frame of frames) {
-    const key = handshaken.has(frame.session) ? `session ${frame.session}` : 'sessionless';
-    const group = groups.get(key) ?? [];
-    group.push(frame);
-    groups.set(key, group);
-  }
-  return [...groups.values()];
 }

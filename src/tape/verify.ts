@@ -239,3 +239,21 @@ function ackOf(message: unknown): Record<string, unknown> {
   delete params._meta;
   return { params };
 }
+
+/**
+ * The tape's frames in the groups that are re-driven on one connection each: a 2025 session (it
+ * begins with initialize) on a connection of its own, as it was recorded; the sessionless 2026
+ * traffic together, in tape order, as one client would send it (a multi round-trip call's rounds
+ * may have gone in separate HTTP requests).
+ */
+export function sessionGroups(frames: TapeFrame[]): TapeFrame[][] {
+  const handshaken = new Set(frames.filter((f) => f.direction === 'c2s' && f.kind === 'request' && f.method === 'initialize').map((f) => f.session));
+  const groups = new Map<string, TapeFrame[]>();
+  for (const frame of frames) {
+    const key = handshaken.has(frame.session) ? `session ${frame.session}` : 'sessionless';
+    const group = groups.get(key) ?? [];
+    group.push(frame);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}

@@ -25,6 +25,8 @@ export function registerVerify(program: Command): void {
     .description(
       "Sends the tape's client messages to a real server, in order (answering the server's own requests as the client did), " +
         'and compares every answer with the recorded one. Ids are never compared, timestamps only as timestamps. ' +
+        "A multi round-trip call is re-driven with the live server's requestState (never the recorded one, never compared); " +
+        'a subscriptions/listen stream is opened, its acknowledgement compared, and closed. ' +
         'Exit 0 when nothing drifted, 1 when something did, 2 on a usage error.',
     )
     .argument('<tape>', 'the tape to verify against')

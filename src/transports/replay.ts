@@ -144,7 +144,7 @@ export class ReplayTransport implements Transport {
       this.stats.matched++;
       return this.play(exchange, id, message.params);
     }
-    if (method === 'server/discover') return this.discover(id, message);
+    if (method === 'server/discover' && this.discover(id, message)) return;
     if (method === 'ping') return this.emit({ jsonrpc: '2.0', id, result: resultForEra({}, requestEra(message)) });
     if (this.options.passthrough) return void this.passThrough(text, id, method, message);
     const described = describeRequest(method, message.params);
@@ -190,16 +190,20 @@ export class ReplayTransport implements Transport {
 
   /**
    * `server/discover` the tape cannot answer: served again when it was recorded (it is a pure
-   * read, and each client probes), else answered as a 2025 server answers an unknown method, so a
-   * dual-era client falls back to initialize, which the tape has.
+   * read, and each client probes); on a 2025 tape answered as a 2025 server answers an unknown
+   * method, so a dual-era client falls back to initialize, which the tape has. A 2026 tape without
+   * it is missing it: a miss like any other. Undefined when this is that miss.
    */
-  private discover(id: JsonRpcId, message: JsonObject): void {
+  private discover(id: JsonRpcId, message: JsonObject): true | undefined {
     const recorded = this.script.exchanges.filter((e) => e.method === 'server/discover' && e.response).at(-1);
     if (recorded) {
       this.stats.matched++;
-      return this.play(recorded, id, message.params);
+      this.play(recorded, id, message.params);
+      return true;
     }
+    if (!this.script.initialize) return undefined;
     this.emit(errorResponse(id, ErrorCode.MethodNotFound, 'Method not found: the recorded server does not answer server/discover'));
+    return true;
   }
 
   /** Sends a recorded exchange's server side: followers and progress in recorded order, then the answer. */

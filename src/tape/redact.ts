@@ -14,6 +14,11 @@ export const DEFAULT_REDACT_KEYS = ['*token*', '*password*', '*passwd*', '*secre
 
 /** Protocol fields whose names look secret but are not (replay needs them intact). */
 const PROTOCOL_KEYS = new Set(['progressToken']);
+/**
+ * The server's opaque state of a multi round-trip call: replay hands it back and the retry must
+ * carry it unchanged, so no key pattern (the user's included) ever replaces it.
+ */
+const OPAQUE_KEYS = new Set(['requestState']);
 const DEFAULT_HINT = /token|passw|secret|api.?key|authorization|cookie|credential/i;
 
 function globToRegExp(glob: string): RegExp {
@@ -112,6 +117,7 @@ export class Redactor {
   }
 
   private isSecretKey(key: string, value: unknown): boolean {
+    if (OPAQUE_KEYS.has(key)) return false;
     if (this.keyPatterns.some((p) => p.test(key))) return true;
     if (PROTOCOL_KEYS.has(key) || typeof value !== 'string') return false;
     return this.defaultKeyPatterns.some((p) => p.test(key));

@@ -4,7 +4,7 @@
  * neither takes the tape's name nor makes a tape of its own (it is adopted as a probe session),
  * and the tape says which protocol, client and server it holds, for modern traffic too.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { TapeStore } from '../src/tape/store.js';
 import { CLI, EVERYTHING, tempDir } from './support/paths.js';
 import { PY_CLIENT, PY_SERVER, pythonPeers, TS_SERVER } from './support/peers.js';
 import { readTape } from './support/record.js';
+import { expectSameView } from './support/eras.js';
 
 const dir = tempDir();
 const store = join(dir, 'tapes.db');
@@ -37,7 +38,7 @@ describe('a dual-era SDK v2 client (versionNegotiation auto) on stdio', () => {
     const direct = await scenario('auto', tsServer);
     expect(direct.protocolVersion).toBe('2026-07-28');
     const proxied = await scenario('auto', through(tsServer, ['--name', 'modern-auto']));
-    expect(proxied).toEqual(direct);
+    expectSameView(proxied, direct, expect);
 
     expect(tapeNames()).toEqual(['modern-auto']);
     const { tape, sessions, frames } = readTape(store, 'modern-auto');
@@ -53,6 +54,24 @@ describe('a dual-era SDK v2 client (versionNegotiation auto) on stdio', () => {
     expect(real.serverInfo).toMatchObject({ name: 'ts-peer-server' });
     // The listen stream the client closed with notifications/cancelled is not "answered" by mcp-tap at exit.
     expect(frames.some((f) => f.method === 'subscriptions/listen' && f.kind === 'error')).toBe(false);
+  });
+
+  it('keeps a sibling probe that is killed soon after its answer (the SDK sends SIGKILL a second after SIGTERM)', async () => {
+    const probeStore = join(dir, 'killed-probe.db');
+    const child = spawn(node, [CLI, 'record', '-q', '--store', probeStore, '--', tsServer.command, ...tsServer.args], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const answered = new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('"supportedVersions"') && resolve()));
+    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'server/discover', params: { _meta: meta } })}\n`);
+    await answered;
+    // Past the recorder's write interval, then no chance to finish: what a killed sibling leaves.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    await scenario('auto', { command: node, args: [CLI, 'record', '-q', '--store', probeStore, '--name', 'after-killed-probe', '--', tsServer.command, ...tsServer.args] });
+    const { frames } = readTape(probeStore, 'after-killed-probe');
+    // The killed process's probe, then the real recording's own sibling probe: both adopted.
+    expect(frames.filter((f) => f.flags.includes('probe') && f.kind === 'request').map((f) => f.method)).toEqual(['server/discover', 'server/discover']);
   });
 
   it('makes exactly one tape without --name, and a replaced tape is replaced once', async () => {
@@ -71,7 +90,7 @@ describe('a dual-era SDK v2 client (versionNegotiation auto) on stdio', () => {
     const direct = await scenario('auto', everything);
     expect(direct.protocolVersion).not.toBe('2026-07-28');
     const proxied = await scenario('auto', through(everything, ['--name', 'fallback']));
-    expect(proxied).toEqual(direct);
+    expectSameView(proxied, direct, expect);
     expect(tapeNames().filter((n) => n.startsWith('fallback'))).toEqual(['fallback']);
     const { tape, frames } = readTape(store, 'fallback');
     expect(frames.filter((f) => f.flags.includes('probe')).map((f) => f.method)).toContain('server/discover');
@@ -85,14 +104,14 @@ describe('modern-only and legacy SDK v2 clients on stdio', () => {
     const modernOnly = { command: node, args: [TS_SERVER, 'stdio', '--modern-only'] };
     const direct = await scenario('pin', modernOnly);
     expect(direct.protocolVersion).toBe('2026-07-28');
-    expect(await scenario('pin', through(modernOnly, ['--name', 'pinned']))).toEqual(direct);
+    expectSameView(await scenario('pin', through(modernOnly, ['--name', 'pinned'])), direct, expect);
     expect(readTape(store, 'pinned').tape.protocolVersion).toBe('2026-07-28');
   });
 
   it('a plain 2025 client against the dual-era server', async () => {
     const direct = await scenario('legacy', tsServer);
     expect(direct.protocolVersion).not.toBe('2026-07-28');
-    expect(await scenario('legacy', through(tsServer, ['--name', 'legacy-client']))).toEqual(direct);
+    expectSameView(await scenario('legacy', through(tsServer, ['--name', 'legacy-client'])), direct, expect);
     const { tape, sessions } = readTape(store, 'legacy-client');
     expect(sessions).toHaveLength(1);
     expect(tape.protocolVersion).toBe(direct.protocolVersion);

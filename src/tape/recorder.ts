@@ -52,6 +52,12 @@ export class TapeRecorder {
   private nextSeq = 1;
   private info?: TapeInfo;
   private readonly deferred?: DeferredTape;
+  /**
+   * While the conversation is only a probe: its frames so far, kept in the store as they come (a
+   * client ends its probe process with SIGKILL soon after SIGTERM, so waiting for the exit loses
+   * it), and the probe row that holds them.
+   */
+  private probe?: { frames: NewFrame[]; rowId?: number };
   /** The conversation has shown it is more than a probe (a client message other than server/discover). */
   private conversing = false;
   private readonly startedWall = new Date();
@@ -183,12 +189,18 @@ export class TapeRecorder {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.queued === 0) return;
-    // A deferred tape waits until the conversation is more than a probe.
-    if (!this.info && !this.conversing) return;
+    // A deferred tape waits until the conversation is more than a probe; meanwhile the probe is kept.
+    if (!this.info && !this.conversing) return this.keepProbe();
     const events = this.queue;
     this.queue = [];
-    const batch = this.retry.length === 0 ? events.map((e) => this.toFrame(e)) : this.retry.concat(events.map((e) => this.toFrame(e)));
+    let batch = this.retry.length === 0 ? events.map((e) => this.toFrame(e)) : this.retry.concat(events.map((e) => this.toFrame(e)));
     this.retry = [];
+    if (this.probe) {
+      // A probe made in place, then the conversation went on: its frames belong to this tape.
+      batch = this.probe.frames.concat(batch);
+      if (this.probe.rowId !== undefined) this.forgetProbe(this.probe.rowId);
+      this.probe = undefined;
+    }
     try {
       const tape = this.tape;
       this.store.appendFrames(tape.id, String(tape.transport), batch, this.nextSeq);
@@ -205,9 +217,11 @@ export class TapeRecorder {
   /** Flushes and marks the tape ended. */
   close(): void {
     if (this.closed) return;
-    if (!this.info && !this.conversing && this.queue.some((e) => e.direction === 'c2s')) {
+    const clientSpoke = this.queue.some((e) => e.direction === 'c2s') || !!this.probe?.frames.some((f) => f.direction === 'c2s');
+    if (!this.info && !this.conversing && clientSpoke) {
       this.closed = true;
       this.keepProbe();
+      if (this.probe?.rowId !== undefined) this.keptAsProbe = true;
       return;
     }
     if (!this.info) this.conversing = true; // nothing but the server's own output: a tape all the same
@@ -223,13 +237,26 @@ export class TapeRecorder {
     }
   }
 
+  /** Writes the probe's frames so far to the store (replacing what it kept before). */
   private keepProbe(): void {
     if (this.timer) clearTimeout(this.timer);
-    const frames = this.queue.map((e) => this.toFrame(e));
-    this.queue = [];
+    this.timer = undefined;
+    const probe = (this.probe ??= { frames: [] });
+    if (this.queue.length > 0) {
+      probe.frames.push(...this.queue.map((e) => this.toFrame(e)));
+      this.queue = [];
+    }
+    if (probe.frames.length === 0) return;
     try {
-      this.store.saveProbe(this.deferred!.upstream, this.startedWall.toISOString(), frames);
-      this.keptAsProbe = true;
+      probe.rowId = this.store.saveProbe(this.deferred!.upstream, this.startedWall.toISOString(), probe.frames, probe.rowId);
+    } catch (error) {
+      this.options.onError?.(error as Error);
+    }
+  }
+
+  private forgetProbe(rowId: number): void {
+    try {
+      this.store.dropProbe(rowId);
     } catch (error) {
       this.options.onError?.(error as Error);
     }

@@ -275,8 +275,21 @@ export class TapeStore {
   }
 
   /** Keeps the frames of a conversation that was only a probe, for the recording that follows to adopt. */
-  saveProbe(upstream: TapeUpstream | undefined, startedAt: string, frames: NewFrame[]): void {
-    this.guard(() => this.db.prepare('INSERT INTO probes (upstream, started_at, frames) VALUES (?, ?, ?)').run(JSON.stringify(upstream ?? {}), startedAt, JSON.stringify(frames)));
+  /** Keeps a probe's frames (see TapeRecorder); with `id`, replaces what that probe kept so far. Returns its id. */
+  saveProbe(upstream: TapeUpstream | undefined, startedAt: string, frames: NewFrame[], id?: number): number {
+    return this.guard(() => {
+      // A row that is gone was adopted by the recording that followed: it has what it needs.
+      if (id !== undefined) {
+        this.db.prepare('UPDATE probes SET frames = ? WHERE id = ?').run(JSON.stringify(frames), id);
+        return id;
+      }
+      return Number(this.db.prepare('INSERT INTO probes (upstream, started_at, frames) VALUES (?, ?, ?)').run(JSON.stringify(upstream ?? {}), startedAt, JSON.stringify(frames)).lastInsertRowid);
+    });
+  }
+
+  /** Forgets a probe kept so far: its conversation turned out to be more than a probe. */
+  dropProbe(id: number): void {
+    this.guard(() => this.db.prepare('DELETE FROM probes WHERE id = ?').run(id));
   }
 
   /** Takes (and removes) the probes of this upstream that began at `since` or later, oldest first. */

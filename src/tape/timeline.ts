@@ -106,7 +106,9 @@ export function timelineLine(frame: TapeFrame, color: ChalkInstance, sessionTag?
   if (frame.id !== undefined) parts.push(color.dim(`#${frame.id}`));
   if (frame.latencyMs !== undefined) parts.push(color.yellow(`${frame.latencyMs.toFixed(1)} ms`));
   if (frame.action !== 'continue') parts.push(color.blue(`[${frame.action}]`));
-  if (frame.flags.length > 0) parts.push(color.red(`{${frame.flags.join(', ')}}`));
+  // `same-read` is how the bytes arrived, for replay to reproduce; not something to point out.
+  const flags = frame.flags.filter((flag) => flag !== 'same-read');
+  if (flags.length > 0) parts.push(color.red(`{${flags.join(', ')}}`));
   if (frame.kind === 'error' && isObject(message) && isObject(message.error)) parts.push(color.red(String(message.error.message)));
   if (frame.kind === 'invalid') parts.push(color.dim(preview(frame.message)));
   if (frame.note) parts.push(color.dim(`— ${frame.note}`));

@@ -122,7 +122,12 @@ export class StreamableHttpUpstream implements Transport {
       }
       if (res.status < 200 || res.status > 299) {
         const body = await res.text().catch(() => '');
-        this.ondeliveryfailed?.(text, `upstream answered ${res.status} ${res.statusText}${body ? `: ${preview(body)}` : ''}`);
+        // A modern server answers some errors with an HTTP error status and the JSON-RPC error in
+        // the body (400 for invalid params or an unsupported version, 404 for an unknown method):
+        // that error is the server's answer, and the client gets it as the server wrote it.
+        const answer = summary.kind === 'request' ? errorAnswerIn(body, summary.id ?? null) : undefined;
+        if (answer !== undefined) this.received(answer, summary.id ?? undefined);
+        else this.ondeliveryfailed?.(text, `upstream answered ${res.status} ${res.statusText}${body ? `: ${preview(body)}` : ''}`);
         return;
       }
       if (res.status === 202 || !res.hasBody) {
@@ -304,6 +309,18 @@ export class StreamableHttpUpstream implements Transport {
     for (const controller of this.inFlight) controller.abort();
     this.onclose?.(info);
   }
+}
+
+/**
+ * The JSON-RPC error answering request `id` in an HTTP error's body, as text to relay: the body as
+ * it came when it names that id, or with the id put in when the server left it out (an error
+ * "that has no id" is what the spec allows when the id could not be read).
+ */
+function errorAnswerIn(body: string, id: JsonRpcId): string | undefined {
+  const parsed = safeParse(body.trim());
+  if (!isObject(parsed) || parsed.jsonrpc !== '2.0' || !isObject(parsed.error) || typeof parsed.error.code !== 'number') return undefined;
+  if (!('id' in parsed) || parsed.id === null) return JSON.stringify({ ...parsed, id });
+  return idKey(parsed.id as JsonRpcId) === idKey(id) ? body.trim() : undefined;
 }
 
 function safeParse(text: string): unknown {

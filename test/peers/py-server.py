@@ -25,7 +25,8 @@ async def count(steps: int, ctx: Context) -> str:
     """Counts to steps, reporting progress."""
     for i in range(1, steps + 1):
         await ctx.report_progress(i, steps)
-        await asyncio.sleep(0.005)
+        # Spaced so the client reads each one on its own even on a busy machine (see ts-server.mjs).
+        await asyncio.sleep(0.03)
     return f"counted to {steps}"
 
 

@@ -47,7 +47,9 @@ function buildServer(era, publishUpdate) {
     const token = ctx.mcpReq._meta?.progressToken;
     for (let i = 1; i <= steps; i++) {
       if (token !== undefined) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps } });
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Spaced so the client reads each one on its own even on a busy machine: an SDK client drops
+      // a progress notification it reads in the same chunk as the answer, with or without a proxy.
+      await new Promise((resolve) => setTimeout(resolve, 30));
     }
     return { content: [{ type: 'text', text: `counted to ${steps}` }] };
   });

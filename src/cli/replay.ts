@@ -5,14 +5,17 @@ import { runStdioProxy } from '../proxy/stdio.js';
 import { startHttpProxy } from '../proxy/http.js';
 import { createUpstream } from '../proxy/upstream.js';
 import { formatSummary, replayUpstream } from '../proxy/replay.js';
-import { parseListen } from '../transports/http/listener.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
-import { upstreamFrom } from './record.js';
+import { parseSize, upstreamFrom } from './record.js';
+import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
 import { loadRulesOption, rulesInterceptors, rulesOption } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
 
-interface ReplayFlags extends VerbosityOptions, ControlFlags {
+interface ReplayFlags extends VerbosityOptions, ControlFlags, ListenFlags {
+  allowOrigin: string[];
+  maxBodySize: string;
   store?: string;
   ignore: string[];
   reuse?: boolean;
@@ -48,6 +51,8 @@ export function registerReplay(program: Command): void {
     .option('--transport <kind>', 'for --url: streamable, sse or ws')
     .option('--header <name:value>', 'for --url: a header to send (repeatable)', collect, [])
     .option('--listen <host:port>', 'serve clients over HTTP (/mcp, /sse, /ws) instead of stdio')
+    .option('--allow-origin <origin>', 'with --listen: a browser origin allowed besides loopback ones, or * (repeatable)', collect, [])
+    .option('--max-body-size <size>', 'with --listen: largest HTTP request body or WebSocket frame', `${DEFAULT_MAX_BODY_BYTES / 1024 / 1024}MiB`)
     .addOption(rulesOption())
     .addHelpText(
       'after',
@@ -57,7 +62,7 @@ export function registerReplay(program: Command): void {
         '  mcp-tap replay server-everything --on-miss passthrough -- npx -y @modelcontextprotocol/server-everything\n' +
         '  mcp-tap replay server-everything --listen 8808 --speed 1\n',
     );
-  addTuiOption(addControlOptions(command));
+  addTuiOption(addControlOptions(addListenOptions(command)));
   addVerbosity(command).action(async (tapeName: string, argv: string[], flags: ReplayFlags) => {
     const logger = loggerFor(flags);
     const control = controlOptions(flags, { title: `replay ${tapeName}`, tape: tapeName, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
@@ -83,13 +88,16 @@ export function registerReplay(program: Command): void {
         passthrough: passthroughSpec ? () => createUpstream(passthroughSpec, { logger }) : undefined,
       });
       if (flags.listen) {
-        let listen;
-        try {
-          listen = parseListen(flags.listen);
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-        const server = await startHttpProxy({ listen, upstream: replay.spec, logger, interceptors: rulesInterceptors(rules), ...control });
+        const listen = listenAddress(flags, logger);
+        const server = await startHttpProxy({
+          listen,
+          upstream: replay.spec,
+          logger,
+          interceptors: rulesInterceptors(rules),
+          ...control,
+          limits: listenLimits(flags, false),
+          policy: { ...listenPolicy(flags), maxBodyBytes: parseSize(flags.maxBodySize) },
+        });
         logger.info(`replaying tape "${tapeName}"; clients connect to:`);
         logger.info(`  Streamable HTTP  ${server.urls.streamableHttp}`);
         logger.info(`  HTTP+SSE         ${server.urls.sse}`);

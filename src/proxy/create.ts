@@ -22,6 +22,10 @@ export interface RecordOptions {
   /** Extra --redact rules; the default secret keys apply unless `redactDefaults` is false. */
   redact?: string[];
   redactDefaults?: boolean;
+  /** Values to hide wherever they appear on the tape (a --header value, a password in --url). */
+  secrets?: string[];
+  /** What the tape's backlog may hold while the store cannot be written (bytes). */
+  maxBacklogBytes?: number;
 }
 
 export interface ProxyOptions {
@@ -66,16 +70,17 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
 
   let recorder: TapeRecorder | undefined;
   if (options.record) {
-    const { store, tape, redact = [], redactDefaults = true } = options.record;
-    const redactor = new Redactor(redact, redactDefaults);
+    const { store, tape, redact = [], redactDefaults = true, secrets = [] } = options.record;
+    const redactor = new Redactor(redact, redactDefaults, secrets);
     const info = store.createTape({ ...tape, redactions: redactor.describe() });
-    let warned = false;
     recorder = new TapeRecorder(store, info, {
       redactor,
-      onError: (error) => {
-        if (!warned) logger.error(`cannot write to the tape (frames are kept and retried): ${error.message}`);
-        warned = true;
-      },
+      maxBacklogBytes: options.record.maxBacklogBytes,
+      // Said once per spell of trouble; traffic flows on meanwhile.
+      onError: (error) => logger.error(`cannot write to the tape (frames are kept in memory and retried; the proxy keeps serving): ${error.message}`),
+      onDrop: ({ bytes, limit }) =>
+        logger.error(`the tape's backlog reached ${bytes} bytes (limit ${limit}) while the store cannot be written: frames are being dropped from now on, counted, and the tape will mark the gap`),
+      onRecovered: ({ dropped }) => logger.info(`the tape store takes writes again${dropped > 0 ? `; ${dropped} frame(s) were dropped meanwhile (the tape marks where)` : '; nothing was lost'}`),
     });
     chain.register(new RecordingInterceptor(recorder));
   }

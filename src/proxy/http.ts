@@ -7,7 +7,9 @@ import type { HttpMeta, TransportKind } from '../core/context.js';
 import { HttpPolicyInterceptor, type HttpPolicyOptions } from '../interceptors/http-policy.js';
 import { EventTracker, type EventLog } from '../session/event-tracker.js';
 import { randomBytes } from 'node:crypto';
-import { HttpListener, type ListenAddress } from '../transports/http/listener.js';
+import { HttpListener, type ListenAddress, type ListenerLimits } from '../transports/http/listener.js';
+import { HttpError, sendHttpError } from '../transports/http/body.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpEndpoint, SessionOpener, UpgradeEndpoint } from '../transports/http/endpoint.js';
 import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.js';
 import { StatelessRelay } from '../transports/streamable-http/stateless.js';
@@ -30,6 +32,20 @@ export interface HttpProxyOptions extends ProxyOptions {
   events?: EventLog;
   /** How often WebSocket peers are pinged (a peer that misses a pong is dead). Default 30 s. */
   pingIntervalMs?: number;
+  limits?: HttpLimits;
+}
+
+/** What keeps one client, or many, from taking the proxy down. */
+export interface HttpLimits extends ListenerLimits {
+  /**
+   * Client sessions held at once, sessionless exchanges in flight included; more are refused
+   * with 503. Default 10000 (64 with a stdio upstream, where each session is a process).
+   */
+  maxSessions?: number;
+  /** Memory one session may hold for its client (SSE events kept for resumption, unread output). */
+  sessionBufferBytes?: number;
+  /** The same for all sessions together. */
+  totalBufferBytes?: number;
 }
 
 export interface HttpProxy {
@@ -59,12 +75,21 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   const policy = new HttpPolicyInterceptor(options.policy);
   const proxy = createProxy({ ...options, interceptors: [policy, ...(options.interceptors ?? [])] });
   const { logger, sessions, pipeline } = proxy;
-  const events: EventLog = options.events ?? new EventTracker(options.eventBuffer);
+  const limits = options.limits ?? {};
+  const maxSessions = limits.maxSessions ?? (options.upstream.kind === 'stdio' ? 64 : 10_000);
+  const events: EventLog = options.events ?? new EventTracker(options.eventBuffer, { sessionBytes: limits.sessionBufferBytes, totalBytes: limits.totalBufferBytes });
   // With a shared log, stream ids carry a tag of this process, so they never collide.
   const streamTag = options.events ? randomBytes(3).toString('hex') : '';
   const links = new Map<string, Link>();
 
   let shuttingDown = false;
+  /** Sessions opening or open, and sessionless exchanges in flight: what --max-sessions counts. */
+  const counted = new Set<string>();
+  let statelessInFlight = 0;
+  const atCapacity = (): string | undefined => {
+    const held = counted.size + statelessInFlight;
+    return held >= maxSessions ? `Service Unavailable: the proxy holds ${held} sessions, its limit (--max-sessions ${maxSessions}); try again when one ends` : undefined;
+  };
 
   /** Pairs a client session with a fresh upstream through the pipeline. */
   const attach = async (session: Session, downstream: Transport, resume: boolean): Promise<void> => {
@@ -72,6 +97,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     const upstream = createUpstream(options.upstream, { logger, forwardHeaders: (http) => policy.forwardedHeaders(http) });
     const end = (reason: string) => {
       if (!links.delete(sessionId)) return;
+      counted.delete(sessionId);
       events.free(sessionId);
       // On shutdown a persistent store keeps the session, so a restarted proxy can resume it.
       if (shuttingDown) sessions.release(sessionId);
@@ -96,19 +122,37 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     await downstream.start();
   };
 
+  /** Counts a session against the limit while it opens; once linked it stays counted until end(). */
+  const admitted = async <T>(sessionId: string, work: () => Promise<T>): Promise<T> => {
+    const refusal = atCapacity();
+    if (refusal) {
+      logger.warn(refusal);
+      throw new HttpError(503, refusal, -32000);
+    }
+    counted.add(sessionId);
+    try {
+      return await work();
+    } finally {
+      if (!links.has(sessionId)) counted.delete(sessionId);
+    }
+  };
+
   const opener: SessionOpener = {
-    async open(sessionId: string, downstream: Transport, kind: TransportKind, _http: HttpMeta): Promise<void> {
-      const session = await sessions.create(kind, { id: sessionId, upstream: describeUpstream(options.upstream) });
-      await attach(session, downstream, false);
-      logger.debug(`session ${sessionId} opened (${kind} -> ${options.upstream.kind})`);
-    },
-    async restore(sessionId: string, downstream: Transport, kind: TransportKind): Promise<boolean> {
-      const session = await sessions.get(sessionId);
-      if (!session || session.transport !== kind || links.has(sessionId)) return false;
-      await attach(session, downstream, true);
-      logger.info(`session ${sessionId} resumed from the ${sessions.store.kind} session store`);
-      return true;
-    },
+    atCapacity,
+    open: (sessionId: string, downstream: Transport, kind: TransportKind, _http: HttpMeta): Promise<void> =>
+      admitted(sessionId, async () => {
+        const session = await sessions.create(kind, { id: sessionId, upstream: describeUpstream(options.upstream) });
+        await attach(session, downstream, false);
+        logger.debug(`session ${sessionId} opened (${kind} -> ${options.upstream.kind})`);
+      }),
+    restore: (sessionId: string, downstream: Transport, kind: TransportKind): Promise<boolean> =>
+      admitted(sessionId, async () => {
+        const session = await sessions.get(sessionId);
+        if (!session || session.transport !== kind || links.has(sessionId)) return false;
+        await attach(session, downstream, true);
+        logger.info(`session ${sessionId} resumed from the ${sessions.store.kind} session store`);
+        return true;
+      }),
   };
 
   // Idle expiry ends both sides of the session.
@@ -124,7 +168,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   // Sessionless exchanges can only be relayed untouched to a server that speaks Streamable HTTP.
   const stateless =
     spec.kind === 'streamable'
-      ? new StatelessRelay({
+      ? new LimitedStatelessRelay(atCapacity, (n) => (statelessInFlight += n), {
           url: spec.url,
           forwardHeaders: (http) => ({ ...policy.forwardedHeaders(http), ...spec.headers }),
           report: (frame) => {
@@ -143,7 +187,12 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     ...extraHttpEndpoints(context),
   };
   const upgradeRoutes: Record<string, UpgradeEndpoint> = extraUpgradeEndpoints(context);
-  const listener = new HttpListener({ http: httpRoutes, upgrade: upgradeRoutes }, policy, logger);
+  const listener = new HttpListener({ http: httpRoutes, upgrade: upgradeRoutes }, policy, logger, {
+    requestTimeoutMs: limits.requestTimeoutMs,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    // Each session may hold a couple of connections (a POST and its GET stream); leave room for both.
+    maxConnections: limits.maxConnections ?? maxSessions * 3 + 64,
+  });
   const address = await listener.listen(options.listen);
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const base = `${host}:${address.port}`;
@@ -172,6 +221,28 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   };
 }
 
+/** Sessionless exchanges count against --max-sessions while they are in flight. */
+class LimitedStatelessRelay extends StatelessRelay {
+  constructor(
+    private readonly atCapacity: () => string | undefined,
+    private readonly hold: (n: number) => void,
+    options: ConstructorParameters<typeof StatelessRelay>[0],
+  ) {
+    super(options);
+  }
+
+  override async relay(req: IncomingMessage, res: ServerResponse, body: Buffer, http: HttpMeta): Promise<void> {
+    const refusal = this.atCapacity();
+    if (refusal) return sendHttpError(res, 503, refusal);
+    this.hold(1);
+    try {
+      await super.relay(req, res, body, http);
+    } finally {
+      this.hold(-1);
+    }
+  }
+}
+
 function summarizeMethod(text: string): string | undefined {
   try {
     const message = JSON.parse(text) as { method?: unknown };
@@ -189,5 +260,6 @@ function extraHttpEndpoints(context: EndpointFactoryContext): Record<string, Htt
 
 /** The WebSocket endpoint (/ws). */
 function extraUpgradeEndpoints(context: EndpointFactoryContext): Record<string, UpgradeEndpoint> {
-  return { '/ws': new WebSocketEndpoint({ opener: context.opener, logger: context.proxy.logger, pingIntervalMs: context.pingIntervalMs }) };
+  // A frame is a message a client sends, as a POST body is: the same limit (--max-body-size).
+  return { '/ws': new WebSocketEndpoint({ opener: context.opener, logger: context.proxy.logger, pingIntervalMs: context.pingIntervalMs, maxMessageBytes: context.policy.maxBodyBytes }) };
 }

@@ -9,12 +9,13 @@ import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.j
 import { WebSocketUpstream } from '../transports/websocket/upstream.js';
 import { LegacySseUpstream } from '../transports/sse/upstream.js';
 import type { Transport } from '../transports/transport.js';
+import { redactArgv, redactUrl } from '../core/secrets.js';
 
 export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws' | 'replay';
 
 export type UpstreamSpec =
   | { kind: 'stdio'; command: string; args: string[]; stderr?: 'inherit' | 'ignore'; maxMessageBytes?: number }
-  | { kind: 'streamable' | 'sse' | 'ws'; url: string; headers?: Record<string, string> }
+  | { kind: 'streamable' | 'sse' | 'ws'; url: string; headers?: Record<string, string>; maxMessageBytes?: number }
   /** A tape standing in for the server: each session gets its own ReplayTransport. */
   | { kind: 'replay'; tape: string; create: () => Transport };
 
@@ -35,10 +36,11 @@ export function guessUpstreamKind(url: string): Exclude<UpstreamKind, 'stdio'> {
   return 'streamable';
 }
 
+/** The upstream as it may be shown and stored (on sessions): its credentials hidden. */
 export function describeUpstream(spec: UpstreamSpec): string {
-  if (spec.kind === 'stdio') return [spec.command, ...spec.args].join(' ');
+  if (spec.kind === 'stdio') return redactArgv([spec.command, ...spec.args]).join(' ');
   if (spec.kind === 'replay') return `tape ${spec.tape}`;
-  return spec.url;
+  return redactUrl(spec.url);
 }
 
 /** How each kind of upstream is reached: one entry per transport. */
@@ -57,7 +59,7 @@ const factories: Partial<Record<UpstreamKind, (spec: UpstreamSpec, ctx: Upstream
   },
   ws: (spec, ctx) => {
     if (spec.kind !== 'ws') throw new Error('not a WebSocket upstream');
-    return new WebSocketUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, logger: ctx.logger });
+    return new WebSocketUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, logger: ctx.logger, maxMessageBytes: spec.maxMessageBytes });
   },
   streamable: (spec, ctx) => {
     if (spec.kind !== 'streamable') throw new Error('not a Streamable HTTP upstream');

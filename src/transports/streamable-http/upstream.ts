@@ -411,7 +411,8 @@ async function request(method: string, url: string, headers: Record<string, stri
     return await requestOnce(method, url, headers, body, handle);
   } catch (error) {
     if (handle.aborted || !(error as StaleSocketError).staleSocket) throw error;
-    return requestOnce(method, url, headers, body, handle);
+    // A fresh connection, not another pooled one that may be just as stale.
+    return requestOnce(method, url, headers, body, handle, false);
   }
 }
 
@@ -419,14 +420,14 @@ type StaleSocketError = Error & { staleSocket?: boolean };
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** Header names are case-insensitive: a later one replaces an earlier one of the same name. */
-function requestOnce(method: string, url: string, headers: Record<string, string>, body: string | undefined, handle: PostHandle): Promise<HttpResponse> {
+function requestOnce(method: string, url: string, headers: Record<string, string>, body: string | undefined, handle: PostHandle, pooled = true): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     if (handle.aborted) throw abortError();
     const target = targetOf(url);
     const sent: Record<string, string | number> = {};
     for (const [name, value] of Object.entries(headers)) sent[name.toLowerCase()] = value;
     if (body !== undefined) sent['content-length'] = Buffer.byteLength(body);
-    const options = { ...target.options, method, headers: sent, agent: target.secure ? pools.https : pools.http };
+    const options = { ...target.options, method, headers: sent, agent: pooled ? (target.secure ? pools.https : pools.http) : false };
     let answered = false;
     const req = target.secure ? httpsRequest(options, (res) => ((answered = true), resolve(res))) : httpRequest(options, (res) => ((answered = true), resolve(res)));
     handle.req = req;

@@ -96,9 +96,10 @@ export class EventTracker implements EventLog {
     buffer.bytes += data.length;
     this.total += data.length;
     while (buffer.events.length - buffer.head > this.capacity || buffer.bytes > this.sessionBytes) this.dropOldest(buffer);
-    // Over the shared budget, the session that is writing pays first, then the largest one.
+    // Over the shared budget, the session holding the most gives up its oldest (the scan runs
+    // only then, which the default budget makes rare).
     while (this.total > this.totalBytes) {
-      const from = buffer.events.length > buffer.head ? buffer : this.largest();
+      const from = this.largest();
       if (!from) break;
       this.dropOldest(from);
     }

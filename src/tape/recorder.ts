@@ -31,7 +31,7 @@ export interface TapeRecorderOptions {
   flushIntervalMs?: number;
   /** Queue length that triggers an immediate write. Default 512. */
   maxQueue?: number;
-  /** Frames written in one timed transaction at most. Default 1000. */
+  /** Frames written in one timed transaction at most. Default 250. */
   chunkFrames?: number;
   /** Bytes the backlog may hold while the store cannot be written; past it new frames are dropped. Default 64 MiB. */
   maxBacklogBytes?: number;
@@ -55,7 +55,7 @@ const LOCK_WARNING_MS = 2000;
 const FIRST_BACKOFF_MS = 25;
 const MAX_BACKOFF_MS = 2000;
 /** Bytes of text that end a chunk early (a few big answers are a chunk of their own). */
-const CHUNK_BYTES = 4 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
 
 /** What initialize revealed about a session, written with the frames of its batch. */
 interface SessionInfo {
@@ -113,7 +113,7 @@ export class TapeRecorder {
     this.startedAt = options.startedAt ?? performance.now();
     this.flushIntervalMs = options.flushIntervalMs ?? 100;
     this.maxQueue = options.maxQueue ?? 512;
-    this.chunkFrames = options.chunkFrames ?? 1000;
+    this.chunkFrames = options.chunkFrames ?? 250;
     this.maxBacklogBytes = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 10;
     this.nextSeq = store.lastSeq(tape.id) + 1;

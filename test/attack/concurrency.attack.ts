@@ -14,7 +14,7 @@ import { report, startProxyProcess } from './support.js';
 const CLIENTS = Number(process.env.MCP_TAP_ATTACK_CLIENTS ?? 500);
 const CALLS = Number(process.env.MCP_TAP_ATTACK_CALLS ?? 4);
 
-interface LoadResult {
+type LoadResult = {
   clients: number;
   tried: number;
   failed: number;
@@ -24,7 +24,7 @@ interface LoadResult {
   max: number;
   seconds: number;
   reasons: Record<string, number>;
-}
+};
 
 function load(url: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {

@@ -35,6 +35,19 @@ async function connected(url: string, kind: 'streamable' | 'sse' = 'streamable')
   return client;
 }
 
+/** A proxy to `upstream` and a client connected through it, for `work`; both closed after. */
+async function throughProxy(upstream: UpstreamSpec, work: (client: Client, proxy: HttpProxy) => Promise<void>, options: { logger?: Logger; client?: 'streamable' | 'sse' } = {}): Promise<void> {
+  const proxy = await proxyTo(upstream, options.logger);
+  const kind = options.client ?? 'streamable';
+  const client = await connected(kind === 'streamable' ? proxy.urls.streamableHttp : proxy.urls.sse, kind);
+  try {
+    await work(client, proxy);
+  } finally {
+    await client.close().catch(() => undefined);
+    await proxy.close({ drainTimeoutMs: 0 });
+  }
+}
+
 /** How each of `calls` settled, with the time it took. */
 async function settle(calls: Promise<unknown>[]): Promise<{ ok: boolean; message: string; ms: number }[]> {
   const started = performance.now();
@@ -46,6 +59,16 @@ async function settle(calls: Promise<unknown>[]): Promise<{ ok: boolean; message
       ),
     ),
   );
+}
+
+/** The GET requests the hostile fixture has seen (when, and with which Last-Event-ID), once there are `count`. */
+async function getsSeen(fixture: RunningFixture, count: number): Promise<{ at: number; lastEventId: string | null }[]> {
+  let gets: { at: number; lastEventId: string | null }[] = [];
+  for (let i = 0; i < 60 && gets.length < count; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    gets = ((await (await fetch(`http://127.0.0.1:${fixture.port}/stats`)).json()) as { gets: typeof gets }).gets;
+  }
+  return gets;
 }
 
 describe('an upstream that dies with requests pending', () => {
@@ -100,21 +123,24 @@ describe('a hostile Streamable HTTP server', () => {
     for (const fixture of fixtures) await fixture.stop();
   });
 
+  const hostile = async (mode: string, path: 'mcp' | 'sse' = 'mcp'): Promise<UpstreamSpec> => {
+    const fixture = await start(mode);
+    return path === 'mcp' ? { kind: 'streamable', url: `http://127.0.0.1:${fixture.port}/mcp` } : { kind: 'sse', url: `http://127.0.0.1:${fixture.port}/sse` };
+  };
+
   it('that drops an answer stream with no event ids: the call gets an error at once, and stderr says so', async () => {
-    const fixture = await start('drop');
     const logger = recordingLogger();
-    const proxy = await proxyTo({ kind: 'streamable', url: `http://127.0.0.1:${fixture.port}/mcp` }, logger);
-    const client = await connected(proxy.urls.streamableHttp);
-    try {
-      const [result] = await settle([client.callTool({ name: 'hang', arguments: {} }, undefined, { timeout: 20_000 })]);
-      expect(result!.ok).toBe(false);
-      expect(result!.message).toMatch(/closed the answer stream and it could not be resumed before answering tools\/call/);
-      expect(result!.ms).toBeLessThan(3000);
-      expect(logger.lines.join('\n')).toMatch(/no answer will come from the server to tools\/call/);
-    } finally {
-      await client.close();
-      await proxy.close({ drainTimeoutMs: 0 });
-    }
+    await throughProxy(
+      await hostile('drop'),
+      async (client) => {
+        const [result] = await settle([client.callTool({ name: 'hang', arguments: {} }, undefined, { timeout: 20_000 })]);
+        expect(result!.ok).toBe(false);
+        expect(result!.message).toMatch(/closed the answer stream and it could not be resumed before answering tools\/call/);
+        expect(result!.ms).toBeLessThan(3000);
+        expect(logger.lines.join('\n')).toMatch(/no answer will come from the server to tools\/call/);
+      },
+      { logger },
+    );
   });
 
   it.each([
@@ -123,45 +149,33 @@ describe('a hostile Streamable HTTP server', () => {
     ['multiline', 'streamable'],
     ['multiline', 'sse'],
   ] as const)('that sends %s JSON: a %s client initializes and calls tools as usual', async (mode, clientKind) => {
-    const fixture = await start(mode);
-    const proxy = await proxyTo({ kind: 'streamable', url: `http://127.0.0.1:${fixture.port}/mcp` });
-    const client = await connected(clientKind === 'streamable' ? proxy.urls.streamableHttp : proxy.urls.sse, clientKind);
-    try {
-      const tools = await client.listTools();
-      expect(tools.tools[0]!.description).toBe('Echoes.\nOver two lines.');
-      const echo = await client.callTool({ name: 'echo', arguments: { message: 'multi\nline' } });
-      expect((echo.content as { text: string }[])[0]!.text).toBe('Echo: multi\nline');
-    } finally {
-      await client.close();
-      await proxy.close({ drainTimeoutMs: 0 });
-    }
+    await throughProxy(
+      await hostile(mode),
+      async (client) => {
+        const tools = await client.listTools();
+        expect(tools.tools[0]!.description).toBe('Echoes.\nOver two lines.');
+        const echo = await client.callTool({ name: 'echo', arguments: { message: 'multi\nline' } });
+        expect((echo.content as { text: string }[])[0]!.text).toBe('Echo: multi\nline');
+      },
+      { client: clientKind },
+    );
   });
 
-  it('a legacy SSE server with multi-line data reaches a Streamable HTTP and a legacy SSE client', async () => {
-    const fixture = await start('multiline');
-    for (const clientKind of ['streamable', 'sse'] as const) {
-      const proxy = await proxyTo({ kind: 'sse', url: `http://127.0.0.1:${fixture.port}/sse` });
-      const client = await connected(clientKind === 'streamable' ? proxy.urls.streamableHttp : proxy.urls.sse, clientKind);
-      try {
+  it.each(['streamable', 'sse'] as const)('a legacy SSE server with multi-line data reaches a %s client', async (clientKind) => {
+    await throughProxy(
+      await hostile('multiline', 'sse'),
+      async (client) => {
         const echo = await client.callTool({ name: 'echo', arguments: { message: 'over sse' } });
         expect((echo.content as { text: string }[])[0]!.text).toBe('Echo: over sse');
-      } finally {
-        await client.close();
-        await proxy.close({ drainTimeoutMs: 0 });
-      }
-    }
+      },
+      { client: clientKind },
+    );
   });
 
   it("honours the server's retry: field on its GET stream (SEP-1699: 500 ms asked, not ~250 ms), with Last-Event-ID", async () => {
-    const fixture = await start('retry');
-    const proxy = await proxyTo({ kind: 'streamable', url: `http://127.0.0.1:${fixture.port}/mcp` });
-    const client = await connected(proxy.urls.streamableHttp);
-    try {
-      let gets: { at: number; lastEventId: string | null }[] = [];
-      for (let i = 0; i < 60 && gets.length < 3; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        gets = ((await (await fetch(`http://127.0.0.1:${fixture.port}/stats`)).json()) as { gets: typeof gets }).gets;
-      }
+    const upstream = await hostile('retry');
+    await throughProxy(upstream, async () => {
+      const gets = await getsSeen(fixtures.at(-1)!, 3);
       expect(gets.length).toBeGreaterThanOrEqual(3);
       // Each stream stays open 100 ms, then the proxy waits the 500 ms asked for (within the conformance tolerance).
       for (let i = 1; i < 3; i++) {
@@ -170,31 +184,18 @@ describe('a hostile Streamable HTTP server', () => {
         expect(waited).toBeLessThan(700);
         expect(gets[i]!.lastEventId).toMatch(/^e\d+$/);
       }
-    } finally {
-      await client.close();
-      await proxy.close({ drainTimeoutMs: 0 });
-    }
+    });
   });
 
   it("honours the server's retry: field on a legacy SSE stream that drops", async () => {
-    const fixture = await start('retry');
-    const proxy = await proxyTo({ kind: 'sse', url: `http://127.0.0.1:${fixture.port}/sse` });
-    const client = await connected(proxy.urls.streamableHttp);
-    try {
-      let gets: { at: number }[] = [];
-      for (let i = 0; i < 40 && gets.length < 2; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        gets = ((await (await fetch(`http://127.0.0.1:${fixture.port}/stats`)).json()) as { gets: typeof gets }).gets;
-      }
+    await throughProxy(await hostile('retry', 'sse'), async () => {
+      const gets = await getsSeen(fixtures.at(-1)!, 2);
       expect(gets.length).toBe(2);
       // The first stream is cut 300 ms after it opens; the proxy waits the 500 ms asked for.
       const waited = gets[1]!.at - gets[0]!.at - 300;
       expect(waited).toBeGreaterThanOrEqual(450);
       expect(waited).toBeLessThan(900);
-    } finally {
-      await client.close();
-      await proxy.close({ drainTimeoutMs: 0 });
-    }
+    });
   });
 
   it('that refuses initialize: the client hears why, and its session is ended rather than left answering 400s', async () => {

@@ -134,10 +134,18 @@ export class TapeRecorder {
     // them later gives the same frame.
     this.queue.push(event);
     this.queueBytes += size;
-    this.noteSessionInfo(event);
     // While the store fails, the backoff timer decides when to try again, not each new message.
-    if (this.queued >= this.maxQueue && this.failingSince === undefined) this.writeChunk();
-    else this.timer ??= setTimeout(() => this.writeChunk(), this.flushIntervalMs);
+    if (this.failingSince !== undefined) return void (this.timer ??= setTimeout(() => this.writeChunk(), this.backoffMs));
+    if (this.noteSessionInfo(event)) {
+      // What initialize revealed (the session, its peers) is on the tape as soon as the loop is free.
+      this.clearTimer();
+      this.timer = setTimeout(() => this.writeChunk(), 0);
+    } else if (this.queued >= this.maxQueue) {
+      this.clearTimer();
+      this.timer = setTimeout(() => this.writeChunk(), 0);
+    } else {
+      this.timer ??= setTimeout(() => this.writeChunk(), this.flushIntervalMs);
+    }
   }
 
   private drop(event: FrameEvent, size: number): void {
@@ -319,17 +327,18 @@ export class TapeRecorder {
     }
   }
 
-  /** Keeps the tape's and session's client/server info as initialize reveals them, for the next write. */
-  private noteSessionInfo(event: FrameEvent): void {
-    if (!isObject(event.message)) return;
+  /** Keeps the tape's and session's client/server info as initialize reveals them, for the next write; true when it did. */
+  private noteSessionInfo(event: FrameEvent): boolean {
+    if (!isObject(event.message)) return false;
     const isInitRequest = event.summary.kind === 'request' && event.summary.method === 'initialize';
     const isInitResponse = event.summary.kind === 'response' && event.requestMethod === 'initialize';
-    if (!isInitRequest && !isInitResponse) return;
+    if (!isInitRequest && !isInitResponse) return false;
     // The info is stored redacted, like the frame (only these two messages pay for it here).
     const message = this.redactor.redact(event.message, event.text).value;
-    if (!isObject(message)) return;
+    if (!isObject(message)) return false;
     if (isInitRequest) this.infos.push({ sessionKey: event.sessionId, request: message });
     else this.infos.push({ sessionKey: event.sessionId, response: message });
+    return true;
   }
 
   /** Inside the write's transaction, after the frames (so the session row exists). */

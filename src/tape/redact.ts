@@ -85,7 +85,6 @@ export class Redactor {
   private redactPath(node: unknown, path: string[], depth: number, at: string[], found: string[]): unknown {
     if (depth === path.length) {
       found.push(at.join('.'));
-      this.learn(node);
       return REDACTED;
     }
     const segment = path[depth]!;
@@ -130,7 +129,9 @@ export class Redactor {
       if (child !== REDACTED && this.isSecretKey(key, child)) {
         next = REDACTED;
         found.push([...at, key].join('.'));
-        this.learn(child);
+        // A credential echoed back later (a result quoting a key) is hidden there too. Values a
+        // --redact rule names are the user's to choose; only what looks secret is looked for again.
+        if (this.defaults && isSecretKeyName(key)) this.learn(child);
       } else {
         next = this.redactKeys(child, [...at, key], found);
       }

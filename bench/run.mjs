@@ -445,6 +445,63 @@ async function throughput() {
   row('throughput, stdio', 'mcp-tap ÷ bare pipe', (tap / relay).toFixed(2));
 }
 
+/**
+ * Sends `count` pair requests one after the other through a stdio hop and counts the answers the
+ * client read in the same chunk as their progress notification (which the MCP SDK client then
+ * drops): what the server wrote apart should stay apart, what it wrote together stay together.
+ */
+async function pairsReadTogether(args, count, together) {
+  const { child } = await initialized(args);
+  let readTogether = 0;
+  let answered = 0;
+  let next;
+  child.stdout.removeAllListeners('data');
+  let buffered = '';
+  child.stdout.on('data', (chunk) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop();
+    let sawProgress = false;
+    for (const line of lines) {
+      if (line.includes('notifications/progress')) sawProgress = true;
+      else if (line.includes('"result"')) {
+        if (sawProgress) readTogether++;
+        answered++;
+        next?.();
+      }
+    }
+  });
+  for (let i = 1; i <= count; i++) {
+    const done = new Promise((resolve) => (next = resolve));
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'pair', params: { together } })}\n`);
+    await done;
+  }
+  child.stdin.end();
+  if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+  return { readTogether, answered };
+}
+
+/** The wire section: message boundaries kept on stdio, by the paths side by side. */
+async function wire() {
+  const count = quick ? 300 : 3000;
+  log(`wire: ${count} progress + answer pairs, written apart and together`);
+  const server = [process.execPath, join(here, 'pair-server.mjs')];
+  const paths = {
+    direct: server.slice(1),
+    relay: [join(here, 'relay.mjs'), ...server],
+    'mcp-tap': [CLI, 'record', '-q', '--store', join(dir, 'wire.db'), '--', ...server],
+  };
+  for (const together of [false, true]) {
+    const results = {};
+    for (const name of shuffled(Object.keys(paths))) results[name] = await pairsReadTogether(paths[name], count, together);
+    const names = Object.keys(paths);
+    row('wire, stdio', `pairs written ${together ? 'in one write' : 'in two writes'}, read in one chunk by the client: ${names.join(' / ')}`, names.map((n) => `${((results[n].readTogether / results[n].answered) * 100).toFixed(1)} %`).join(' / '));
+  }
+  notes.push(
+    'The wire section: how often a client reads a progress notification in the same chunk as its answer (the MCP SDK client then drops the notification). mcp-tap writes what it read in one chunk in one write and what it read apart apart; a hop that reads later than the client would finds both writes of a pair in the pipe more often, which shows here as a higher share than direct. Batched input keeps one write per read: see the throughput section.',
+  );
+}
+
 function chainOverhead() {
   const count = quick ? 20_000 : 200_000;
   log(`interceptor chain: ${count} messages`);
@@ -559,7 +616,7 @@ const started = Date.now();
 const startLoad = loadavg()[0];
 // --only=http,peers runs just those sections (for development; RESULTS.md is not written then).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const sections = { stdio: stdioLatency, http: httpLatency, peers, startup, throughput, chain: chainOverhead, recording, sessions: sessionScale };
+const sections = { stdio: stdioLatency, http: httpLatency, peers, startup, throughput, wire, chain: chainOverhead, recording, sessions: sessionScale };
 for (const [name, run] of Object.entries(sections)) if (!only || only.includes(name)) await run();
 rmSync(dir, { recursive: true, force: true });
 

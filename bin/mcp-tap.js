@@ -3,5 +3,5 @@ import { main } from '../dist/cli/main.js';
 
 main(process.argv).catch((error) => {
   process.stderr.write(`mcp-tap: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+  process.exitCode = 2;
 });

@@ -3,7 +3,7 @@
  * client's tools/call, `e` hands it to a scripted $EDITOR that changes the argument, and the client
  * gets the echo of the edited text. Needs tmux.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { listRunningProxies } from '../src/control/state.js';
 import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
+import { missingTool } from './support/tools.js';
 
 const dir = tempDir('mcp-tap-attach-');
 const stateDir = join(dir, 'state');
@@ -42,14 +43,6 @@ const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 let client: Client | undefined;
 
-beforeAll(() => {
-  try {
-    execFileSync('tmux', ['-V']);
-  } catch {
-    throw new Error('this test needs tmux (apt-get install -y tmux)');
-  }
-});
-
 afterAll(async () => {
   try {
     tmux('kill-server');
@@ -61,6 +54,8 @@ afterAll(async () => {
 
 describe('mcp-tap attach in a terminal', () => {
   it('edits a paused tools/call in $EDITOR and the client gets the edited answer', async () => {
+    const missing = missingTool('tmux', '-V');
+    if (missing) throw new Error(missing);
     const env = { ...process.env, MCP_TAP_STATE_DIR: stateDir } as Record<string, string>;
     const transport = new StdioClientTransport({
       command: process.execPath,

@@ -215,10 +215,11 @@ describe('a server that misbehaves', () => {
     expect(proxy.out).toEqual([]);
   });
 
-  it('reports a server command that does not exist on stderr and exits 127, like a shell', async () => {
-    const { proxy } = start([], ['/no/such/server-binary']);
+  it('reports a server command that does not exist on stderr and exits 2, leaving no empty tape', async () => {
+    const { proxy, name, frames } = start([], ['/no/such/server-binary']);
     const { code } = await proxy.exited;
-    expect(code).toBe(127);
+    expect(code).toBe(2);
+    expect(() => frames()).toThrow(new RegExp(`no tape named "${name}"`));
     expect(proxy.stderr()).toMatch(/could not start "\/no\/such\/server-binary": spawn \/no\/such\/server-binary ENOENT/);
     expect(proxy.out).toEqual([]);
   });

@@ -12,7 +12,7 @@ import { SessionManager } from '../src/session/manager.js';
 import type { SessionStore } from '../src/session/store.js';
 import type { Session } from '../src/session/session.js';
 import { tempDir } from './support/paths.js';
-import { startRedis, type RunningRedis } from './support/redis.js';
+import { redisForFile, type RunningRedis } from './support/redis.js';
 
 let dir: string;
 let redis: RunningRedis;
@@ -20,7 +20,7 @@ let redisDb = 0;
 
 beforeAll(async () => {
   dir = tempDir();
-  redis = await startRedis();
+  redis = await redisForFile();
 });
 
 afterAll(async () => {

@@ -18,7 +18,7 @@ import { silentLogger } from '../src/core/log.js';
 import { TapeStore } from '../src/tape/store.js';
 import { CLI, tempDir } from './support/paths.js';
 import { freePort, startEverything, type RunningServer } from './support/servers.js';
-import { startRedis, type RunningRedis } from './support/redis.js';
+import { redisForFile, startRedis, type RunningRedis } from './support/redis.js';
 
 let upstream: RunningServer;
 let redis: RunningRedis;
@@ -27,7 +27,7 @@ let dir: string;
 beforeAll(async () => {
   // One after the other, so the two free-port picks can never hand out the same port.
   upstream = await startEverything('streamableHttp');
-  redis = await startRedis();
+  redis = await redisForFile();
   dir = tempDir();
 });
 

@@ -52,7 +52,7 @@ describe('tapes list', () => {
     await runCli(['tapes', 'rm', 'everything-sample', '--store', empty]);
     const { code, stdout } = await runCli(['tapes', 'list', '--store', empty]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^no tapes in .*empty\.db yet; record one with: mcp-tap record --store .* -- <server command>\n$/);
+    expect(stdout).toMatch(/^no tapes in .*empty\.db yet; record one with: (?:npx )?mcp-tap record --store .* -- <server command>\n$/);
     expect(JSON.parse((await runCli(['tapes', 'list', '--store', empty, '--json'])).stdout)).toEqual([]);
   });
 });
@@ -162,7 +162,7 @@ describe('tapes export and import', () => {
     const other = join(dir, 'twice.db');
     expect((await runCli(['tapes', 'import', SAMPLE, '--store', other])).code).toBe(0);
     const twice = await runCli(['tapes', 'import', SAMPLE, '--store', other]);
-    expect(twice.code).toBe(1);
+    expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/^mcp-tap: a tape named "everything-sample" already exists in .*twice\.db; import it under another name with --name NAME\n$/);
   });
 
@@ -173,24 +173,24 @@ describe('tapes export and import', () => {
     broken.frames[3].direction = 'sideways';
     writeFileSync(doc, JSON.stringify(broken));
     const invalid = await runCli(['tapes', 'import', doc, '--store', fresh]);
-    expect(invalid.code).toBe(1);
+    expect(invalid.code).toBe(2);
     expect(invalid.stderr).toBe(`mcp-tap: ${doc}: invalid tape document: frames[3].direction must be "c2s" or "s2c"\n`);
     expect(existsSync(fresh)).toBe(false);
 
     writeFileSync(doc, '{"format": "mcp-tap/tape", ');
     const notJson = await runCli(['tapes', 'import', doc, '--store', fresh]);
-    expect(notJson.code).toBe(1);
+    expect(notJson.code).toBe(2);
     expect(notJson.stderr).toMatch(/^mcp-tap: .*bad\.json is not JSON: .+\n$/);
 
     const missing = await runCli(['tapes', 'import', join(dir, 'absent.json'), '--store', fresh]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^mcp-tap: no such file: .*absent\.json\n$/);
     expect(existsSync(fresh)).toBe(false);
   });
 
   it('refuses a bad tape name', async () => {
     const bad = await runCli(['tapes', 'import', SAMPLE, '--name', '../evil', '--store', store]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^mcp-tap: "\.\.\/evil" is not a valid tape name: use letters, digits/);
   });
 });
@@ -200,7 +200,7 @@ describe('tapes rm', () => {
     await runCli(['tapes', 'import', SAMPLE, '--name', 'doomed-1', '--store', store]);
     await runCli(['tapes', 'import', SAMPLE, '--name', 'doomed-2', '--store', store]);
     const partly = await runCli(['tapes', 'rm', 'doomed-1', 'nonesuch', '--store', store]);
-    expect(partly.code).toBe(1);
+    expect(partly.code).toBe(2);
     expect(partly.stderr).toMatch(/^mcp-tap: no tape named "nonesuch" in .*tapes\.db \(tapes here: doomed-1, doomed-2, sample\)\n$/);
     const rm = await runCli(['tapes', 'rm', 'doomed-1', 'doomed-2', '--store', store]);
     expect(rm.code).toBe(0);
@@ -208,17 +208,17 @@ describe('tapes rm', () => {
     const names = (JSON.parse((await runCli(['tapes', 'list', '--json', '--store', store])).stdout) as { name: string }[]).map((t) => t.name);
     expect(names).toEqual(['sample']);
     const again = await runCli(['tapes', 'rm', 'doomed-1', '--store', store]);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/no tape named "doomed-1".*\(tapes here: sample\)/);
   });
 });
 
 describe('errors', () => {
-  it('a missing store: one line, exit 1, and the store is not created', async () => {
+  it('a missing store: one line, exit 2, and the store is not created', async () => {
     const nope = join(dir, 'nope.db');
     for (const args of [['list'], ['show', 'sample'], ['export', 'sample'], ['rm', 'sample']]) {
       const result = await runCli(['tapes', ...args, '--store', nope]);
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^mcp-tap: no tape store at .*nope\.db \(record a session first, or pass --store\)\n$/);
     }
@@ -228,23 +228,23 @@ describe('errors', () => {
   it('a missing tape: one line naming what there is', async () => {
     for (const command of ['show', 'export']) {
       const result = await runCli(['tapes', command, 'nonesuch', '--store', store]);
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^mcp-tap: no tape named "nonesuch" in .*tapes\.db \(tapes here: sample\)\n$/);
     }
   });
 
-  it('a corrupt store: one line, exit 1, for reads and writes', async () => {
+  it('a corrupt store: one line, exit 2, for reads and writes', async () => {
     const corrupt = join(dir, 'corrupt.db');
     writeFileSync(corrupt, 'this is not a database, just text '.repeat(200));
     for (const args of [['list'], ['show', 'sample'], ['rm', 'sample'], ['import', SAMPLE]]) {
       const result = await runCli(['tapes', ...args, '--store', corrupt]);
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(2);
       expect(result.stderr).toBe(`mcp-tap: ${corrupt} is not a valid tape store (corrupt, or not an mcp-tap file)\n`);
     }
   });
 
-  it('a store locked by another process: one line, exit 1', async () => {
+  it('a store locked by another process: one line, exit 2', async () => {
     const locked = join(dir, 'locked.db');
     expect((await runCli(['tapes', 'import', SAMPLE, '--store', locked])).code).toBe(0);
     const holder = new Database(locked);
@@ -254,7 +254,7 @@ describe('errors', () => {
       holder.prepare('UPDATE tapes SET labels = labels').run();
       const [list, rm] = await Promise.all([runCli(['tapes', 'list', '--store', locked]), runCli(['tapes', 'rm', 'everything-sample', '--store', locked])]);
       for (const result of [list, rm]) {
-        expect(result.code).toBe(1);
+        expect(result.code).toBe(2);
         expect(result.stderr).toBe(`mcp-tap: ${locked} is locked by another process; try again when it is done\n`);
       }
     } finally {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { tapeMode, tapeServer, tapeTransport } from '../src/testing/index.js';
 import { TapeStore } from '../src/tape/store.js';
-import { EVERYTHING, tempDir } from './support/paths.js';
+import { spawnSync } from 'node:child_process';
+import { EVERYTHING, ROOT, tempDir } from './support/paths.js';
 
 let dir: string;
 let store: string;
@@ -37,6 +38,33 @@ describe('tapeTransport', () => {
     const replayed = await sumThrough('replay');
     expect(replayed.result).toEqual(recorded.result);
     expect(replayed.tape.summary()).toMatchObject({ missed: [], unused: [] });
+  });
+
+  it('has the whole tape written when the client’s close() returns, even in a process that exits at once', async () => {
+    const file = join(dir, 'exits.db');
+    // A test process that ends right after closing its client, as a test runner's worker may.
+    const script = `
+      import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+      import { tapeTransport } from ${JSON.stringify(join(ROOT, 'dist', 'testing', 'index.js'))};
+      const tape = await tapeTransport({ store: ${JSON.stringify(file)}, tape: 'quick', mode: 'record', server: ${JSON.stringify(server)} });
+      const client = new Client({ name: 'quick', version: '1.0.0' });
+      await client.connect(tape.transport);
+      await client.callTool({ name: 'echo', arguments: { message: 'kept' } });
+      await client.close();
+      process.exit(0);
+    `;
+    const exited = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(exited.status, exited.stderr).toBe(0);
+    const tapes = TapeStore.open(file, { readonly: true });
+    try {
+      const tape = tapes.requireTape('quick');
+      const frames = tapes.frames(tape.id);
+      // initialize, its answer, initialized, the call and its answer; and the tape marked ended.
+      expect(frames.filter((f) => f.kind === 'response').map((f) => f.method)).toEqual(['initialize', 'tools/call']);
+      expect(tape.endedAt).toBeDefined();
+    } finally {
+      tapes.close();
+    }
   });
 
   it('records over the old tape in record mode', async () => {

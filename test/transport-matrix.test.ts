@@ -18,6 +18,7 @@ import { startHttpProxy, type HttpProxy } from '../src/proxy/http.js';
 import type { LiveUpstreamSpec } from '../src/proxy/upstream.js';
 import { silentLogger } from '../src/core/log.js';
 import { TapeStore } from '../src/tape/store.js';
+import { runCli } from './support/cli.js';
 import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
 import { startEverything, type RunningServer } from './support/servers.js';
 
@@ -137,10 +138,10 @@ describe('legacy SSE specifics', () => {
     }
   });
 
-  it('gives a stdio client a clear error when the SSE upstream is not running', async () => {
-    const client = new Client({ name: 'sse-down', version: '1.0.0' });
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'record', '-q', '--store', join(dir, 'down.db'), '--url', 'http://127.0.0.1:9/sse'], stderr: 'ignore' });
-    await expect(client.connect(transport)).rejects.toThrow(/the upstream SSE stream http:\/\/127\.0\.0\.1:9\/sse could not be opened/);
-    await client.close().catch(() => undefined);
+  it('refuses to start in front of an SSE upstream that is not running, saying why', async () => {
+    const result = await runCli(['record', '-q', '--store', join(dir, 'down.db'), '--url', 'http://127.0.0.1:9/sse']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('mcp-tap: cannot reach http://127.0.0.1:9/sse: nothing listens there (connection refused)\n');
+    expect(result.stdout).toBe('');
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { recordEverything } from './support/record.js';
 import { EVERYTHING, tempDir } from './support/paths.js';
+import { startEverything } from './support/servers.js';
 
 let dir: string;
 let store: string;
@@ -57,6 +58,20 @@ describe('mcp-tap verify', () => {
     expect(echo.differences.map((d) => d.path)).toEqual(['result.content[0].text']);
     const ignoring = await runCli(['verify', 'tampered', '--store', store, '--ignore', 'result.content', '--ignore', 'result.tools', ...server], { timeoutMs: 60_000 });
     expect(ignoring.code).toBe(0);
+  });
+
+  it('verifies against a Streamable HTTP server with --url, ending cleanly with a report', async () => {
+    const http = await startEverything('streamableHttp');
+    try {
+      const result = await runCli(['verify', 'good', '--store', store, '--json', '--url', http.url], { timeoutMs: 60_000 });
+      expect(result.stderr).not.toMatch(/AbortError|\n\s+at /);
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout) as { drifted: number; requests: unknown[] };
+      expect(report.drifted).toBe(0);
+      expect(report.requests.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      await http.stop();
+    }
   });
 
   it('exits 2 on a usage error', async () => {

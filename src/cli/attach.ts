@@ -16,17 +16,17 @@ async function chooseProxy(id: string | undefined, interactive: boolean): Promis
     try {
       return findRunningProxy(id);
     } catch (error) {
-      throw new UsageError((error as Error).message, 1);
+      throw new UsageError((error as Error).message);
     }
   }
   const running = listRunningProxies();
   if (running.length === 0) {
-    throw new UsageError(`no mcp-tap proxy is running (none found in ${stateDir()}); start one with mcp-tap record -- <server command>`, 1);
+    throw new UsageError(`no mcp-tap proxy is running (none found in ${stateDir()}); start one with mcp-tap record -- <server command>`);
   }
   if (running.length === 1) return running[0];
   if (!interactive) {
     for (const line of formatProxies(running)) process.stdout.write(line + '\n');
-    throw new UsageError(`${running.length} proxies are running; say which one: mcp-tap attach ID`, 2);
+    throw new UsageError(`${running.length} proxies are running; say which one: mcp-tap attach ID`);
   }
   // The UI is loaded when it is about to be shown, not by every other command.
   const { pickProxy } = await import('../tui/pick.js');
@@ -47,12 +47,12 @@ export function registerAttach(program: Command): void {
       const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
       const proxy = await chooseProxy(id, interactive);
       if (!proxy) return;
-      if (!interactive) throw new UsageError('attach needs a terminal (its stdin and stdout are not one)', 2);
+      if (!interactive) throw new UsageError('attach needs a terminal (its stdin and stdout are not one)');
       let link;
       try {
         link = await connectControl(proxy);
       } catch (error) {
-        throw new UsageError((error as Error).message, 1);
+        throw new UsageError((error as Error).message);
       }
       const { runTui } = await import('../tui/run.js');
       await runTui({ link, rulesFile: flags.rules });

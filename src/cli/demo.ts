@@ -13,7 +13,7 @@ import { runStdioProxy } from '../proxy/stdio.js';
 import { formatSummary, replayUpstream } from '../proxy/replay.js';
 import { SdkTransportAdapter } from '../transports/sdk.js';
 import { createLogger } from '../core/log.js';
-import { addVerbosity, loggerFor, openStore, storeOption, type VerbosityOptions } from './common.js';
+import { addVerbosity, EXIT, loggerFor, openStore, selfInvocation, storeOption, type VerbosityOptions } from './common.js';
 
 interface DemoFlags extends VerbosityOptions {
   store?: string;
@@ -46,21 +46,26 @@ export function registerDemo(program: Command): void {
       if (!flags.quiet) console.log(line);
     };
     try {
-      const name = flags.name ?? store.uniqueName('demo');
+      // The store picks the name as it creates the tape; "demo", then "demo-2", ...
+      const stem = flags.name ?? 'demo';
       const server = everythingServerPath();
-      say(color.bold(`mcp-tap demo: recording tape "${name}" in ${store.file}`));
+      let name = stem;
+      say(color.bold(`mcp-tap demo: recording to ${store.file}`));
       say(color.dim(`server: node ${server} stdio`));
 
       const recorded = await driveThroughProxy(
-        (downstream) =>
-          runStdioProxy({
+        async (downstream) => {
+          const result = await runStdioProxy({
             command: process.execPath,
             args: [server, 'stdio'],
             downstream,
             serverStderr: flags.verbose ? 'inherit' : 'ignore',
             logger: flags.verbose ? loggerFor(flags) : createLogger('quiet'),
-            record: { store, tape: { name, transport: 'stdio', upstream: { command: ['node', server, 'stdio'] }, labels: { source: 'demo' } } },
-          }),
+            record: { store, tape: { name: stem, unique: flags.name === undefined, transport: 'stdio', upstream: { command: ['node', server, 'stdio'] }, labels: { source: 'demo' } } },
+          });
+          name = result.tape?.name ?? stem;
+          return result;
+        },
         (label, detail) => say(`  ${color.green('✓')} ${label.padEnd(44)} ${color.dim(detail)}`),
       );
 
@@ -80,6 +85,7 @@ export function registerDemo(program: Command): void {
       const same = recorded.filter((step, i) => replayed[i]?.answer === step.answer).length;
       const sameMark = same === recorded.length ? color.green('✓') : color.yellow('!');
       say(`  ${sameMark} ${same} of ${recorded.length} steps gave the same answers as the real server`);
+      if (same !== recorded.length) process.exitCode = EXIT.checkFailed;
       recorded.forEach((step, i) => {
         const again = replayed[i]?.answer;
         if (again !== step.answer) say(color.yellow(`    ${step.label}: ${step.answer} → ${again ?? 'no answer'}`));
@@ -89,9 +95,12 @@ export function registerDemo(program: Command): void {
 
       say(color.bold(`Recorded ${tape.frameCount} frames to tape "${name}" in ${store.file}`));
       const storeFlag = flags.store ? ` --store ${flags.store}` : '';
-      say(`  again, in full:   mcp-tap tapes show ${name} --full${storeFlag}`);
-      say(`  as a JSON file:   mcp-tap tapes export ${name} -o ${name}.json${storeFlag}`);
-      say(`  as the server:    mcp-tap replay ${name}${storeFlag}`);
+      // Said the way this mcp-tap can be run from here (it may not be on PATH).
+      const self = selfInvocation();
+      say(`  again, in full:   ${self} tapes show ${name} --full${storeFlag}`);
+      say(`  as a JSON file:   ${self} tapes export ${name} -o ${name}.json${storeFlag}`);
+      say(`  as the server:    ${self} replay ${name}${storeFlag}`);
+      say(`  for your client:  ${self} config claude --server NAME   (or cursor, vscode)`);
     } finally {
       store.close();
     }
@@ -121,6 +130,14 @@ async function driveThroughProxy(
     import('@modelcontextprotocol/sdk/types.js'),
   ]);
   const [clientSide, proxySide] = InMemoryTransport.createLinkedPair();
+  // What reached the client, counted on the wire: the SDK client hands on fewer progress
+  // notifications than it gets when one comes in together with the answer.
+  let progressSent = 0;
+  const deliver = proxySide.send.bind(proxySide);
+  proxySide.send = (message, options) => {
+    if ((message as { method?: string }).method === 'notifications/progress') progressSent++;
+    return deliver(message, options);
+  };
   const proxyRun = run(new SdkTransportAdapter(proxySide, 'stdio', 'demo client finished'));
   const client = new Client({ name: 'mcp-tap-demo', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
   let rootsAsked = 0;
@@ -151,7 +168,7 @@ async function driveThroughProxy(
   await step(
     'tools/call trigger-long-running-operation',
     () => client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 1, steps: 4 } }, undefined, { onprogress: () => progress++ }),
-    () => `${progress} progress notifications`,
+    () => `${progressSent} progress notifications${progress === progressSent ? '' : ` (the SDK client handed on ${progress})`}`,
     // How many progress notifications the SDK client hands on depends on timing (it drops one
     // that arrives together with the final answer), so the answer itself is compared.
     textOf,

@@ -10,7 +10,11 @@ import { registerVerify } from './verify.js';
 import { registerTapesDiff } from './tapes-diff.js';
 import { registerProxies } from './proxies.js';
 import { registerAttach } from './attach.js';
-import { reportError } from './common.js';
+import { EXIT, exitStatusHelp, quietOnBrokenPipe, reportError } from './common.js';
+import { registerConfig } from './config.js';
+
+/** Commands whose stdout may be the MCP stream of a stdio proxy: a broken pipe there is the client leaving. */
+const PROXYING = new Set(['record', 'replay']);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,7 +26,10 @@ export function buildProgram(): Command {
     .description('Record, replay and intercept Model Context Protocol (MCP) sessions.')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .hook('preAction', (_program, command) => {
+      if (!PROXYING.has(command.name())) quietOnBrokenPipe();
+    });
   registerRecord(program);
   registerDemo(program);
   registerReplay(program);
@@ -32,7 +39,29 @@ export function buildProgram(): Command {
   registerSessions(program);
   registerProxies(program);
   registerAttach(program);
+  registerConfig(program);
+  describeExitStatus(program);
   return program;
+}
+
+/** What makes a command exit 1, for the commands that make a check. */
+const CHECKS: Record<string, string> = {
+  'mcp-tap': 'when the check a command makes failed (verify: drift; replay --strict: a miss; tapes diff: the tapes differ)',
+  verify: 'when an answer drifted from the tape',
+  replay: 'with --strict when a request missed, a recorded one went unused or the client answered differently',
+  diff: 'when the tapes differ',
+  demo: 'when the replay did not answer as the server did',
+};
+
+/** Every command's --help ends with its exit status, the same convention for all. */
+function describeExitStatus(command: Command): void {
+  const name = command.name();
+  if (name === 'record') {
+    command.addHelpText('after', "\nExit status: 0 ok (the server exited 0), the server's own status when it exited otherwise, 2 usage or runtime error (the server could not be started, a port in use, ...).\n");
+  } else {
+    command.addHelpText('after', exitStatusHelp(CHECKS[name]));
+  }
+  for (const sub of command.commands) describeExitStatus(sub);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -42,7 +71,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed its message (or the help/version it was asked for).
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
       return;
     }
     process.exitCode = reportError(error);

@@ -3,7 +3,9 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runStdioProxy } from '../proxy/stdio.js';
 import { startHttpProxy } from '../proxy/http.js';
-import { guessUpstreamKind, type LiveUpstreamSpec, type UpstreamSpec } from '../proxy/upstream.js';
+import { checkReachable, guessUpstreamKind, urlProblem, type LiveUpstreamSpec, type UpstreamSpec } from '../proxy/upstream.js';
+import { parseListen, type ListenAddress } from '../transports/http/listener.js';
+import type { TapeInfo } from '../tape/types.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import type { Logger } from '../core/log.js';
 import type { RecordOptions } from '../proxy/create.js';
@@ -22,6 +24,7 @@ import { addListenOptions, listenAddress, listenLimits, listenPolicy, type Liste
 import { isSecretKeyName, redactArgv, redactUrl, secretsInArgv, secretsInUrl } from '../core/secrets.js';
 
 interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags {
+  tui?: boolean;
   store?: string;
   name?: string;
   redact: string[];
@@ -130,37 +133,50 @@ export function registerRecord(program: Command): void {
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
+    if (flags.replace && !flags.name) throw new UsageError('--replace goes with --name');
+    const listen = flags.listen === undefined ? undefined : listenAddress(flags, logger);
     const rules = await loadRulesOption(flags.rules, logger);
     // What is shown of the upstream (tape, state file, logs) never carries its credentials.
     const shownUrl = flags.url === undefined ? undefined : redactUrl(flags.url);
     const described = upstream.kind === 'stdio' ? redactArgv([upstream.command, ...upstream.args]).join(' ') : shownUrl!;
     const control = controlOptions(flags, { title: `record ${upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : shownUrl}`, upstream: described, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
+    // A server that cannot be reached is refused before anything starts or any tape is made.
+    if (upstream.kind !== 'stdio') await checkReachable(upstream.url);
     const store = openStore(flags.store);
     let ui: InProcessTui | undefined;
+    let tape: TapeInfo | undefined;
     try {
       const stem = upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : new URL(upstream.url).host.replace(/:/g, '-');
-      const name = flags.name ?? store.uniqueName(stem);
-      if (flags.replace) {
-        if (!flags.name) throw new UsageError('--replace goes with --name');
-        store.deleteTape(name);
-      }
+      // On stdio the tape is made when the conversation starts: a client's server/discover probe
+      // on a sibling process (what SDK clients do) must not take the name or make a tape.
+      const stdio = !listen;
+      if (flags.replace && !stdio) store.deleteTape(flags.name!);
       const record: RecordOptions = {
         store,
-        tape: { name, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: redactArgv(argv) } : { url: shownUrl! }, labels: parseLabels(flags.label) },
+        tape: { name: flags.name ?? stem, unique: flags.name === undefined, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: redactArgv(argv) } : { url: shownUrl! }, labels: parseLabels(flags.label) },
         redact: flags.redact,
         redactDefaults: flags.redactDefaults,
         // Hidden wherever a message echoes them (a server quoting its own argv, say).
         secrets: [...secretsInArgv(argv), ...(flags.url ? secretsInUrl(flags.url) : []), ...headerSecrets(flags.header)],
+        defer: stdio ? { name: () => flags.name ?? stem, replace: flags.replace } : undefined,
       };
       ui = startInProcessTui(flags, logger);
-      if (flags.listen) {
-        await serveHttp(flags, upstream, record, logger, control, rules);
+      if (listen) {
+        tape = await serveHttp(flags, listen, upstream, record, logger, control, rules);
       } else {
         const sessions = new SessionManager();
-        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), ...control });
+        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), announcePauses: !flags.tui, ...control });
+        tape = result.tape;
+        if (result.startFailed) throw new UsageError(result.reason);
         process.exitCode = result.exitCode;
+        if (result.probe) logger.info(`only a server/discover probe: kept for the recording that follows, in ${store.file}`);
       }
-      logger.info(`tape "${name}" saved to ${store.file}`);
+      if (tape) logger.info(`tape "${tape.name}" saved to ${store.file}`);
+    } catch (error) {
+      // A start that failed leaves no empty tape behind (only the one this run made: --listen
+      // removes its own, see startHttpProxy).
+      if (tape && store.getTape(tape.name)?.frameCount === 0) store.deleteTape(tape.name);
+      throw error;
     } finally {
       ui?.stop();
       rules?.close();
@@ -180,6 +196,8 @@ export function upstreamFrom(argv: string[], flags: { url?: string; transport?: 
       throw new UsageError(`--url "${flags.url}" is not a URL`);
     }
     if (!TRANSPORTS.includes(kind as (typeof TRANSPORTS)[number])) throw new UsageError(`--transport takes ${TRANSPORTS.join(', ')}, got "${String(kind)}"`);
+    const problem = urlProblem(kind as (typeof TRANSPORTS)[number], flags.url);
+    if (problem) throw new UsageError(`--url: ${problem}`);
     const { url, headers } = credentialsToHeader(flags.url, parseHeaders(flags.header));
     return { kind: kind as (typeof TRANSPORTS)[number], url, headers, maxMessageBytes: parseSize(flags.maxMessageSize) };
   }
@@ -224,29 +242,33 @@ function parseHeaders(pairs: string[]): Record<string, string> {
   return headers;
 }
 
-/** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly. */
-async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules?: CliRules): Promise<void> {
-  const listen = listenAddress(flags, logger);
-  const limits = listenLimits(flags, upstream.kind === 'stdio');
+/** --listen as an address; a malformed one is a usage error. */
+export function listenOption(value: string): ListenAddress {
+  try {
+    return parseListen(value);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly; returns the tape. */
+async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules?: CliRules): Promise<TapeInfo | undefined> {
   const eventBuffer = wholeNumber('--event-buffer', flags.eventBuffer);
+  const limits = listenLimits(flags, upstream.kind === 'stdio');
   const idleTimeoutMs = wholeNumber('--idle-timeout', flags.idleTimeout) * 1000;
   const drainTimeoutMs = wholeNumber('--drain-timeout', flags.drainTimeout) * 1000;
-  let store;
-  try {
-    store = await openSessionStore(flags.sessions, {
-      tapeStore: record.store.file,
-      ttlMs: idleTimeoutMs,
-      onStatus: (status, detail) => (status === 'down' ? logger.error(`session store unavailable: ${detail}`) : logger.info(`session store back: ${detail}`)),
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 1);
-  }
+  const store = await openSessionStore(flags.sessions, {
+    tapeStore: record.store.file,
+    ttlMs: idleTimeoutMs,
+    onStatus: (status, detail) => (status === 'down' ? logger.error(`session store unavailable: ${detail}`) : logger.info(`session store back: ${detail}`)),
+  });
   // Sessions shared through Redis share their SSE events too, so resumption works across processes.
   const events =
     isRedisSpec(flags.sessions)
       ? new RedisEventLog({ redis: (store as RedisSessionStore).redis, capacity: eventBuffer, ttlMs: idleTimeoutMs, onError: (error) => logger.warn(`SSE events not saved to Redis: ${error.message}`) })
       : undefined;
   const sessions = new SessionManager({ store, idleTimeoutMs, onStoreError: (error) => logger.error(error.message) });
+  // A failed start closes the session store with the proxy (startHttpProxy closes what it opened).
   const server = await startHttpProxy({
     listen,
     upstream,
@@ -256,6 +278,7 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     events,
     sessions,
     interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })],
+    announcePauses: !flags.tui,
     ...control,
     limits,
     policy: {
@@ -264,16 +287,19 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
       stripHeaders: flags.stripHeader,
       allowHeaders: flags.allowHeader.length > 0 ? flags.allowHeader : undefined,
     },
-  }).catch(async (error: NodeJS.ErrnoException) => {
-    await store.close();
-    if (error.code === 'EADDRINUSE') throw new UsageError(`${flags.listen} is already in use; pick another --listen port`, 1);
-    throw error;
   });
-  logger.info(`recording to tape "${record.tape.name}"; clients connect to:`);
+  logger.info(`recording to tape "${server.proxy.recorder?.tape.name}"; clients connect to:`);
   logger.info(`  Streamable HTTP  ${server.urls.streamableHttp}`);
   logger.info(`  HTTP+SSE         ${server.urls.sse}`);
   logger.info(`  WebSocket        ${server.urls.websocket}`);
-  await new Promise<void>((resolve) => {
+  await untilSignal(logger);
+  await server.close({ drainTimeoutMs });
+  return server.proxy.recorder?.tape;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info(`${signal}: shutting down`);
       process.off('SIGINT', stop);
@@ -283,7 +309,6 @@ async function serveHttp(flags: RecordFlags, upstream: UpstreamSpec, record: Rec
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await server.close({ drainTimeoutMs });
 }
 
 /** The rate-limit interceptor the flags ask for, if any. */

@@ -5,15 +5,17 @@ import { runStdioProxy } from '../proxy/stdio.js';
 import { startHttpProxy } from '../proxy/http.js';
 import { createUpstream } from '../proxy/upstream.js';
 import { formatSummary, replayUpstream } from '../proxy/replay.js';
+import { inert } from '../core/log.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
-import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
-import { parseSize, upstreamFrom } from './record.js';
+import { addVerbosity, collect, EXIT, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
+import { parseSize, untilSignal, upstreamFrom } from './record.js';
 import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
 import { loadRulesOption, rulesInterceptors, rulesOption } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
 
 interface ReplayFlags extends VerbosityOptions, ControlFlags, ListenFlags {
+  tui?: boolean;
   allowOrigin: string[];
   maxBodySize: string;
   store?: string;
@@ -45,7 +47,7 @@ export function registerReplay(program: Command): void {
     .option('--ignore <path>', 'a path into params left out of matching, e.g. arguments.timestamp (repeatable)', collect, [])
     .option('--reuse', 'once the recorded answers to a request are used up, serve the last one again')
     .option('--speed <n>', 'keep recorded timing: 1 is the recorded pace, 2 twice as fast (default: as fast as possible)')
-    .option('--strict', 'exit 1 if a request missed, a recorded request went unused, or the client answered the server differently')
+    .option('--strict', 'exit 1 if a request missed, a recorded request went unused, or the client answered the server differently; housekeeping the tape lacks (logging/setLevel, resources/subscribe, client notifications) counts as a miss')
     .option('--on-miss <what>', 'error (a JSON-RPC error naming the nearest recorded request) or passthrough (to the real server given after --, or --url; its answers are added to the tape)', 'error')
     .option('--url <url>', 'with --on-miss passthrough: the real server over HTTP, SSE or WebSocket')
     .option('--transport <kind>', 'for --url: streamable, sse or ws')
@@ -76,6 +78,7 @@ export function registerReplay(program: Command): void {
     } else if (argv.length > 0 || flags.url) {
       throw new UsageError('a server command or --url only makes sense with --on-miss passthrough');
     }
+    const listen = flags.listen === undefined ? undefined : listenAddress(flags, logger);
     const rules = await loadRulesOption(flags.rules, logger);
     const store = openStore(flags.store, { create: false });
     let ui: InProcessTui | undefined;
@@ -85,15 +88,16 @@ export function registerReplay(program: Command): void {
         ignore: flags.ignore,
         reuse: flags.reuse,
         speed,
+        strict: flags.strict,
         passthrough: passthroughSpec ? () => createUpstream(passthroughSpec, { logger }) : undefined,
       });
-      if (flags.listen) {
-        const listen = listenAddress(flags, logger);
+      if (listen) {
         const server = await startHttpProxy({
           listen,
           upstream: replay.spec,
           logger,
           interceptors: rulesInterceptors(rules),
+          announcePauses: !flags.tui,
           ...control,
           limits: listenLimits(flags, false),
           policy: { ...listenPolicy(flags), maxBodyBytes: parseSize(flags.maxBodySize) },
@@ -102,19 +106,16 @@ export function registerReplay(program: Command): void {
         logger.info(`  Streamable HTTP  ${server.urls.streamableHttp}`);
         logger.info(`  HTTP+SSE         ${server.urls.sse}`);
         logger.info(`  WebSocket        ${server.urls.websocket}`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
+        await untilSignal(logger);
         await server.close({ drainTimeoutMs: 2000 });
       } else {
-        await runStdioProxy({ upstream: replay.spec, logger, interceptors: rulesInterceptors(rules), ...control });
+        await runStdioProxy({ upstream: replay.spec, logger, interceptors: rulesInterceptors(rules), announcePauses: !flags.tui, ...control });
       }
       replay.close();
       const summary = replay.summary();
-      for (const line of formatSummary(summary)) process.stderr.write(`mcp-tap: ${line}\n`);
+      if (!flags.quiet) for (const line of formatSummary(summary)) process.stderr.write(`mcp-tap: ${inert(line)}\n`);
       const clean = summary.missed.length === 0 && summary.unused.length === 0 && summary.answerDifferences.length === 0;
-      process.exitCode = flags.strict && !clean ? 1 : 0;
+      process.exitCode = flags.strict && !clean ? EXIT.checkFailed : EXIT.ok;
     } finally {
       ui?.stop();
       rules?.close();

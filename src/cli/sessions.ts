@@ -32,7 +32,7 @@ export function registerSessions(program: Command): void {
       try {
         store = await openSessionStore(flags.sessions, { tapeStore: resolveStorePath(flags.store), mustExist: true });
       } catch (error) {
-        throw new UsageError((error as Error).message, 1);
+        throw new UsageError((error as Error).message);
       }
       try {
         const list = await store.list();

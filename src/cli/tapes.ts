@@ -6,7 +6,7 @@ import { exportTape, importTape, validateTapeDocument } from '../tape/export.js'
 import { TapeError } from '../tape/errors.js';
 import { renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
-import { openStore, storeOption, UsageError } from './common.js';
+import { openStore, selfInvocation, storeOption, UsageError } from './common.js';
 import { retryWhenBusy, type TapeStore } from '../tape/store.js';
 
 /** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
@@ -66,7 +66,7 @@ function writePrivateFile(file: string, text: string): void {
   try {
     fd = openSync(file, 'w', 0o600);
   } catch (error) {
-    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 1);
+    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
     fchmodSync(fd, 0o600);
@@ -82,12 +82,12 @@ function readDocument(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? (error as Error).message}`, 1);
+    throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? (error as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`, 1);
+    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
   }
 }
 
@@ -117,7 +117,7 @@ export function registerTapes(program: Command): void {
       withStore(flags.store, READ_ONLY, (store) => {
         const list = store.listTapes();
         if (flags.json) return console.log(JSON.stringify(list.map(tapeSummary), null, 2));
-        if (list.length === 0) return console.log(`no tapes in ${store.file} yet; record one with: mcp-tap record --store ${store.file} -- <server command>`);
+        if (list.length === 0) return console.log(`no tapes in ${store.file} yet; record one with: ${selfInvocation()} record --store ${store.file} -- <server command>`);
         const color = colorFor(process.stdout);
         const width = Math.max(...list.map((t) => t.name.length));
         for (const t of list) {

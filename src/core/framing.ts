@@ -17,7 +17,8 @@ export interface LineExcerpt {
 }
 
 export interface LineDecoderEvents {
-  line(text: string): void;
+  /** A complete line; `sameRead` when an earlier line was completed by the same chunk (one read of the peer's stream). */
+  line(text: string, sameRead: boolean): void;
   /** A line longer than the limit; its bytes were discarded up to the next newline. */
   oversized(byteLength: number, limit: number, excerpt: LineExcerpt): void;
 }
@@ -30,6 +31,8 @@ export class LineDecoder {
   private skippedBytes = 0;
   private skippedHead: Buffer = Buffer.alloc(0);
   private skippedTail: Buffer = Buffer.alloc(0);
+  /** Lines completed by the chunk being pushed so far. */
+  private linesInChunk = 0;
 
   constructor(
     private readonly events: LineDecoderEvents,
@@ -38,6 +41,7 @@ export class LineDecoder {
 
   push(chunk: Buffer): void {
     let start = 0;
+    this.linesInChunk = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
       const end = newline === -1 ? chunk.length : newline;
@@ -65,6 +69,7 @@ export class LineDecoder {
 
   /** Emits whatever is left when the stream ends without a final newline. */
   end(): void {
+    this.linesInChunk = 0;
     if (this.pendingBytes > 0 || this.skipping) this.endLine();
   }
 
@@ -86,7 +91,7 @@ export class LineDecoder {
     if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1);
     const text = bytes.toString('utf8');
     if (text.trim().length === 0) return;
-    this.events.line(text);
+    this.events.line(text, this.linesInChunk++ > 0);
   }
 }
 

@@ -22,3 +22,12 @@ export function createLogger(level: LogLevel = 'normal', write: (line: string) =
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/**
+ * Peer-controlled text made inert for a terminal: control characters (C0, C1, DEL) and the
+ * bidirectional overrides are shown as \uXXXX escapes instead of acting on the screen.
+ */
+export function inert(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -26,6 +26,7 @@ import {
 import type { Logger } from './log.js';
 import { frameEventFor } from './frame-event.js';
 import { silentLogger } from './log.js';
+import { errorCodeForEra, requestEra, resultForEra, type Era } from './era.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Session } from '../session/session.js';
 import type { CloseInfo, ReceiveMeta, Transport } from '../transports/transport.js';
@@ -134,13 +135,14 @@ export class Pipeline {
       request,
       http: meta?.http,
       relatedRequestId: meta?.relatedRequestId,
-      flags: [],
+      // Recorded per frame, so a replay can send together what the peer sent together.
+      flags: meta?.sameRead ? ['same-read'] : [],
     };
     const verdict = this.chain.intercept(ctx);
     if (verdict instanceof Promise) {
       this.inFlight++;
       verdict
-        .then((v) => this.act(link, ctx, v))
+        .then((v) => this.act(link, ctx, v, false))
         .catch((error: unknown) => this.logger.error(`could not deliver a message: ${String(error)}`))
         .finally(() => this.inFlight--);
     } else {
@@ -160,10 +162,11 @@ export class Pipeline {
     return request;
   }
 
-  private act(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+  /** `inTurn`: decided at once, so the message may still leave with the one it arrived with. */
+  private act(link: Link, ctx: InterceptContext, verdict: Verdict, inTurn = true): void {
     switch (verdict.type) {
       case 'continue':
-        return this.forward(link, ctx, verdict);
+        return this.forward(link, ctx, verdict, inTurn);
       case 'block':
         return this.block(link, ctx, verdict);
       case 'mock':
@@ -171,7 +174,7 @@ export class Pipeline {
     }
   }
 
-  private forward(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+  private forward(link: Link, ctx: InterceptContext, verdict: Verdict, inTurn: boolean): void {
     const text = verdict.modified ? JSON.stringify(verdict.message) : ctx.raw;
     const summary = ctx.summary;
     const now = performance.now();
@@ -182,6 +185,9 @@ export class Pipeline {
       if (token !== undefined) link.progress.set(idKey(token), summary.id ?? null);
     } else if (summary.kind === 'batch' && Array.isArray(verdict.message)) {
       this.trackBatch(link, ctx.direction, verdict.message, now);
+    } else if (summary.method === 'notifications/cancelled') {
+      // A cancelled request is owed no answer (a closed subscriptions/listen stream never gets one).
+      this.forgetCancelled(link, ctx.direction, verdict.message);
     }
     this.updateSession(link, ctx, verdict.message);
     this.emit(link, ctx, verdict, { text, message: verdict.message, summary, original: verdict.modified ? ctx.raw : undefined });
@@ -190,7 +196,20 @@ export class Pipeline {
       return;
     }
     const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
-    target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict.message), http: ctx.http });
+    const sameRead = inTurn && ctx.flags.includes('same-read');
+    target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict.message), http: ctx.http, sameRead });
+  }
+
+  /** Forgets the request (sent in `direction`) that a cancellation in the same direction names. */
+  private forgetCancelled(link: Link, direction: Direction, message: unknown): void {
+    const requestId = isObject(message) && isObject(message.params) ? message.params.requestId : undefined;
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const pending = link.pending[direction];
+    const request = pending.get(idKey(requestId));
+    if (!request) return;
+    pending.delete(idKey(requestId));
+    const token = progressTokenOf(request.params);
+    if (token !== undefined) link.progress.delete(idKey(token));
   }
 
   /** Requests inside a batch are tracked like single ones, so their answers are matched too. */
@@ -232,12 +251,14 @@ export class Pipeline {
     if (!request) return;
     link.pending[direction].delete(key!);
     const why = sent ? `${reason} before answering ${request.method}` : `${reason} (${request.method} not delivered)`;
-    this.synthesize(link, opposite(direction), errorResponse(request.id, ErrorCode.UpstreamClosed, why), 'synthesized', { request, flags: [sent ? 'unanswered' : 'undelivered'] });
+    this.synthesize(link, opposite(direction), errorResponse(request.id, errorCodeForEra(ErrorCode.UpstreamClosed, eraOf(request)), why), 'synthesized', { request, flags: [sent ? 'unanswered' : 'undelivered'] });
   }
 
   private block(link: Link, ctx: InterceptContext, verdict: Verdict): void {
     const reason = verdict.reason ?? 'blocked';
-    const code = verdict.code ?? ErrorCode.Blocked;
+    // The answer is in the era of the request it answers: a modern request gets mcp-tap's modern codes.
+    const era = ctx.request ? eraOf(ctx.request) : requestEra(ctx.message);
+    const code = errorCodeForEra(verdict.code ?? ErrorCode.Blocked, era);
     this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
     const kind = ctx.summary.kind;
     if (kind === 'request' || (kind === 'invalid' && ctx.direction === 'c2s')) {
@@ -261,9 +282,9 @@ export class Pipeline {
   private mock(link: Link, ctx: InterceptContext, verdict: Verdict): void {
     this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
     if (ctx.summary.kind === 'request') {
-      this.reply(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock', ctx.summary.method);
+      this.reply(link, ctx.direction, mockFor(ctx.summary.id ?? null, verdict.response, requestEra(ctx.message)), 'mock', ctx.summary.method);
     } else if ((ctx.summary.kind === 'response' || ctx.summary.kind === 'error') && ctx.request) {
-      this.synthesize(link, ctx.direction, responseFor(ctx.summary.id ?? null, verdict.response), 'mock', { request: ctx.request });
+      this.synthesize(link, ctx.direction, mockFor(ctx.summary.id ?? null, verdict.response, eraOf(ctx.request)), 'mock', { request: ctx.request });
     } else {
       this.logger.warn(`a mock for a ${ctx.summary.kind} has nothing to answer; the message was dropped`);
     }
@@ -334,7 +355,7 @@ export class Pipeline {
       const token = progressTokenOf(request.params);
       if (token !== undefined) link.progress.delete(idKey(token));
       const size = bytes === undefined ? '' : ` (${bytes} bytes)`;
-      const message = errorResponse(request.id, ErrorCode.MessageTooLarge, `the answer to ${request.method}${size} exceeds the ${limit}-byte limit and was discarded`);
+      const message = errorResponse(request.id, errorCodeForEra(ErrorCode.MessageTooLarge, eraOf(request)), `the answer to ${request.method}${size} exceeds the ${limit}-byte limit and was discarded`);
       this.synthesize(link, direction, message, 'block', { request, flags: ['oversized'] });
     } else if (direction === 'c2s' || seen.id !== undefined) {
       this.reply(link, direction, errorResponse(seen.id ?? null, ErrorCode.MessageTooLarge, reason), 'block');
@@ -346,7 +367,7 @@ export class Pipeline {
     const owed = [...link.pending.c2s.values()];
     link.pending.c2s.clear();
     for (const request of owed) {
-      const message = errorResponse(request.id, ErrorCode.UpstreamClosed, `${info.reason} before answering ${request.method}`);
+      const message = errorResponse(request.id, errorCodeForEra(ErrorCode.UpstreamClosed, eraOf(request)), `${info.reason} before answering ${request.method}`);
       this.synthesize(link, 's2c', message, 'synthesized', { request, flags: ['upstream-closed'] });
     }
   }
@@ -408,6 +429,17 @@ function progressTokenOf(params: unknown): JsonRpcId | undefined {
   if (!isObject(params) || !isObject(params._meta)) return undefined;
   const token = params._meta.progressToken;
   return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+}
+
+/** The era of a forwarded request, from what it carried. */
+function eraOf(request: PendingRequest): Era | undefined {
+  return requestEra({ method: request.method, params: request.params });
+}
+
+/** A mock's answer in the shape the request's era expects (`resultType` on a modern result). */
+function mockFor(id: JsonRpcId, mock: unknown, era: Era | undefined): JsonObject {
+  const response = responseFor(id, mock);
+  return 'result' in response ? { ...response, result: resultForEra(response.result!, era) } : response;
 }
 
 function idOf(message: unknown): JsonRpcId {

@@ -16,7 +16,7 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const NEVER_FORWARDED = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'host', 'content-length', 'content-type', 'accept', 'accept-encoding',
-  'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'origin', 'referer', 'cookie',
+  'mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name', 'last-event-id', 'origin', 'referer', 'cookie',
   'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol',
 ]);
 /** What `relayOrigin` lets through besides: the headers a server's own DNS-rebinding check reads. */

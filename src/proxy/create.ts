@@ -4,8 +4,8 @@
  * controller and the pipeline. Transports are attached by the runner that owns them.
  */
 import { InterceptorChain, type Interceptor } from '../core/chain.js';
-import { createLogger, type Logger } from '../core/log.js';
-import { PauseController } from '../core/pause.js';
+import { createLogger, inert, type Logger } from '../core/log.js';
+import { PauseController, type PausedMessage } from '../core/pause.js';
 import { Pipeline } from '../core/pipeline.js';
 import { McpInterceptor } from '../interceptors/mcp.js';
 import { BreakpointInterceptor } from '../interceptors/breakpoints.js';
@@ -22,6 +22,12 @@ export interface RecordOptions {
   /** Extra --redact rules; the default secret keys apply unless `redactDefaults` is false. */
   redact?: string[];
   redactDefaults?: boolean;
+  /**
+   * Make the tape only once the conversation is more than a server/discover probe (stdio, where
+   * an SDK client probes on a sibling process): `name` is asked then, and `replace` removes a
+   * tape of that name first. A probe-only conversation is kept for the tape that follows.
+   */
+  defer?: { name: () => string; replace?: boolean };
   /** Values to hide wherever they appear on the tape (a --header value, a password in --url). */
   secrets?: string[];
   /** What the tape's backlog may hold while the store cannot be written (bytes). */
@@ -41,6 +47,11 @@ export interface ProxyOptions {
   breakpoints?: string[];
   /** Open the control channel (loopback WebSocket and a state file) so `mcp-tap attach` can find this proxy. */
   control?: ControlOptions;
+  /**
+   * Say once per pause, through the logger (stderr, not with -q), what is held and how to
+   * release it. The command line turns it on unless a UI in the same process shows the pauses.
+   */
+  announcePauses?: boolean;
 }
 
 export interface Proxy {
@@ -70,10 +81,18 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
 
   let recorder: TapeRecorder | undefined;
   if (options.record) {
-    const { store, tape, redact = [], redactDefaults = true, secrets = [] } = options.record;
+    // With `tape.unique`, the store picks the name as it creates the tape (`tape.name` is then its
+    // stem): read it from `recorder.openedTape` once the tape exists.
+    const { store, tape, redact = [], redactDefaults = true, defer, secrets = [] } = options.record;
     const redactor = new Redactor(redact, redactDefaults, secrets);
-    const info = store.createTape({ ...tape, redactions: redactor.describe() });
-    recorder = new TapeRecorder(store, info, {
+    const create = () => {
+      if (!defer) return store.createTape({ ...tape, redactions: redactor.describe() });
+      const name = defer.name();
+      if (defer.replace) store.deleteTape(name);
+      return store.createTape({ ...tape, name, redactions: redactor.describe() });
+    };
+    const target = defer ? { create, upstream: tape.upstream, transport: tape.transport } : create();
+    recorder = new TapeRecorder(store, target, {
       redactor,
       maxBacklogBytes: options.record.maxBacklogBytes,
       // Said once per spell of trouble; traffic flows on meanwhile.
@@ -86,8 +105,10 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   }
 
   const control = options.control
-    ? openControlChannel({ chain, sessions, breakpoints: breakpoints!, logger }, { tape: options.record?.tape.name, ...options.control })
+    ? openControlChannel({ chain, sessions, breakpoints: breakpoints!, logger }, { tape: recorder?.tapeName ?? options.record?.tape.name, ...options.control })
     : undefined;
+
+  if (options.announcePauses) announcePauses(pauses, logger, control);
 
   const pipeline = new Pipeline({ sessions, chain, logger });
   let closing: Promise<void> | undefined;
@@ -108,4 +129,26 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
         await sessions.close();
       })()),
   };
+}
+
+/** One line on stderr per pause: what is held, why, and how a person releases it. */
+function announcePauses(pauses: PauseController, logger: Logger, control: ControlChannel | undefined): void {
+  let attachId: string | undefined;
+  void control?.ready.then((state) => (attachId = state?.id));
+  pauses.on('paused', (held) => {
+    const seconds = Math.round((held.deadline - held.pausedAt) / 1000);
+    const release = attachId
+      ? `release it with: mcp-tap attach ${attachId} (or it continues by itself in ${seconds} s)`
+      : `it continues by itself in ${seconds} s (no control channel to release it sooner)`;
+    logger.info(`paused ${describeHeld(held)}${held.reason ? ` (${inert(held.reason)})` : ''}; ${release}`);
+  });
+}
+
+function describeHeld(held: PausedMessage): string {
+  const { summary } = held;
+  const who = held.direction === 'c2s' ? 'client → server' : 'server → client';
+  const method = summary.method ?? held.request?.method;
+  const what = summary.kind === 'response' || summary.kind === 'error' ? `the ${summary.kind === 'error' ? 'error' : 'answer'} to ${method ?? 'a request'}` : `${summary.kind} ${method ?? ''}`.trim();
+  const id = summary.hasId ? `, id ${JSON.stringify(summary.id)}` : '';
+  return `${inert(what)} (${who}${inert(id)})`;
 }

@@ -6,7 +6,15 @@
 import type { HttpMeta, TransportKind } from '../core/context.js';
 import { HttpPolicyInterceptor, type HttpPolicyOptions } from '../interceptors/http-policy.js';
 import { EventTracker, type EventLog } from '../session/event-tracker.js';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { envelopeOf } from '../core/era.js';
+import { frameEventFor } from '../core/frame-event.js';
+import { ToolHeaderBook } from '../core/tool-headers.js';
+import { ModernConversation } from '../transports/streamable-http/conversation.js';
+import type { ModernRouter } from '../transports/streamable-http/endpoint.js';
+import type { IncomingMessage as PostedMessage } from '../transports/streamable-http/session.js';
+import { ChildProcessTransport } from '../transports/stdio.js';
+import { SharedStdioServer } from '../transports/shared-stdio.js';
 import { HttpListener, type ListenAddress, type ListenerLimits } from '../transports/http/listener.js';
 import { HttpError, sendHttpError } from '../transports/http/body.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,11 +46,12 @@ export interface HttpProxyOptions extends ProxyOptions {
 /** What keeps one client, or many, from taking the proxy down. */
 export interface HttpLimits extends ListenerLimits {
   /**
-   * Client sessions held at once, sessionless exchanges in flight included; more are refused
-   * with 503. Default 10000 (64 with a stdio upstream, where each session is a process).
+   * Client sessions (modern conversations included) held at once, sessionless exchanges in
+   * flight counted too; more are refused with 503. Default 10000 (64 with a stdio upstream,
+   * where each session is a process).
    */
   maxSessions?: number;
-  /** Memory one session may hold for its client (SSE events kept for resumption, unread output). */
+  /** Memory one session may hold for its client (SSE events kept for resumption). */
   sessionBufferBytes?: number;
   /** The same for all sessions together. */
   totalBufferBytes?: number;
@@ -73,7 +82,8 @@ export interface EndpointFactoryContext {
 
 export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpProxy> {
   const policy = new HttpPolicyInterceptor(options.policy);
-  const proxy = createProxy({ ...options, interceptors: [policy, ...(options.interceptors ?? [])] });
+  const toolHeaders = new ToolHeaderBook();
+  const proxy = createProxy({ ...options, interceptors: [policy, toolHeaders, ...(options.interceptors ?? [])] });
   const { logger, sessions, pipeline } = proxy;
   const limits = options.limits ?? {};
   const maxSessions = limits.maxSessions ?? (options.upstream.kind === 'stdio' ? 64 : 10_000);
@@ -90,11 +100,25 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     const held = counted.size + statelessInFlight;
     return held >= maxSessions ? `Service Unavailable: the proxy holds ${held} sessions, its limit (--max-sessions ${maxSessions}); try again when one ends` : undefined;
   };
+  /** Counts a session against the limit while it opens; once linked it stays counted until end(). */
+  const admitted = async <T>(sessionId: string, work: () => Promise<T>): Promise<T> => {
+    const refusal = atCapacity();
+    if (refusal) {
+      logger.warn(refusal);
+      throw new HttpError(503, refusal, -32000);
+    }
+    counted.add(sessionId);
+    try {
+      return await work();
+    } finally {
+      if (!links.has(sessionId)) counted.delete(sessionId);
+    }
+  };
 
+  const upstreamContext = { logger, forwardHeaders: (http: HttpMeta | undefined) => policy.forwardedHeaders(http), paramHeaders: (tool: unknown) => toolHeaders.of(tool) };
   /** Pairs a client session with a fresh upstream through the pipeline. */
-  const attach = async (session: Session, downstream: Transport, resume: boolean): Promise<void> => {
+  const attach = async (session: Session, downstream: Transport, resume: boolean, upstream: Transport = createUpstream(options.upstream, upstreamContext)): Promise<void> => {
     const sessionId = session.id;
-    const upstream = createUpstream(options.upstream, { logger, forwardHeaders: (http) => policy.forwardedHeaders(http) });
     const end = (reason: string) => {
       if (!links.delete(sessionId)) return;
       counted.delete(sessionId);
@@ -122,21 +146,6 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     await downstream.start();
   };
 
-  /** Counts a session against the limit while it opens; once linked it stays counted until end(). */
-  const admitted = async <T>(sessionId: string, work: () => Promise<T>): Promise<T> => {
-    const refusal = atCapacity();
-    if (refusal) {
-      logger.warn(refusal);
-      throw new HttpError(503, refusal, -32000);
-    }
-    counted.add(sessionId);
-    try {
-      return await work();
-    } finally {
-      if (!links.has(sessionId)) counted.delete(sessionId);
-    }
-  };
-
   const opener: SessionOpener = {
     atCapacity,
     open: (sessionId: string, downstream: Transport, kind: TransportKind, _http: HttpMeta): Promise<void> =>
@@ -161,6 +170,55 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     if (link && reason === 'idle') void link.downstream.close();
   });
 
+  // Modern conversations: one per client identity. On a stdio upstream they share one child
+  // process (the era keeps no session state), with ids kept apart by the multiplexer.
+  const spec0 = options.upstream;
+  const shared = spec0.kind === 'stdio' ? new SharedStdioServer(() => new ChildProcessTransport({ command: spec0.command, args: spec0.args, stderr: spec0.stderr, maxMessageBytes: spec0.maxMessageBytes })) : undefined;
+  const conversations = new Map<string, ModernConversation>();
+  const opening = new Map<string, Promise<ModernConversation>>();
+  const sockets = new WeakMap<object, string>();
+  const modern: ModernRouter = {
+    paramHeaders: (tool) => toolHeaders.of(tool),
+    refused(messages, answer, http) {
+      const sessionId = `conversation-${identityOf(messages, http)}`;
+      for (const message of messages) pipeline.report({ sessionId, transport: 'streamable-http', direction: 'c2s', text: message.text });
+      proxy.chain.notify({ ...frameEventFor({ sessionId, transport: 'streamable-http', direction: 's2c', text: answer }, { action: 'block', flags: ['synthesized', 'header-mismatch'], requestMethod: messages[0]?.summary.method }) });
+    },
+    async conversation(messages, _http, socket) {
+      const identity = identityOf(messages, _http);
+      // One client run is one conversation, whatever connections it uses; a second client with
+      // the same identity shows itself by reusing an id still open in the first (the connection
+      // it came on is the hint that it is another client).
+      let key = sockets.get(socket);
+      if (!key || !key.startsWith(identity)) {
+        key = identity;
+        for (let n = 2; conversations.get(key) && messages.some((m) => m.summary.kind === 'request' && conversations.get(key!)!.has(m.summary.id)); n++) key = `${identity}-${n}`;
+        sockets.set(socket, key);
+      }
+      const live = conversations.get(key);
+      if (live) return live;
+      const pending = opening.get(key);
+      if (pending) return pending;
+      const id = `conversation-${key}`;
+      // A new conversation counts against --max-sessions like a session.
+      const open = admitted(id, async () => {
+        const conversation = new ModernConversation(id);
+        const session = await sessions.create('streamable-http', { id, upstream: describeUpstream(options.upstream) });
+        conversation.onclose = () => conversations.delete(key!);
+        await attach(session, conversation, false, shared ? shared.view() : createUpstream(options.upstream, upstreamContext));
+        conversations.set(key!, conversation);
+        logger.debug(`conversation ${id} opened (modern -> ${options.upstream.kind})`);
+        return conversation;
+      });
+      opening.set(key, open);
+      try {
+        return await open;
+      } finally {
+        opening.delete(key);
+      }
+    },
+  };
+
   const context: EndpointFactoryContext = { opener, events, policy, proxy, pingIntervalMs: options.pingIntervalMs };
   const maxBodyBytes = policy.maxBodyBytes;
   const spec = options.upstream;
@@ -183,7 +241,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         })
       : undefined;
   const httpRoutes: Record<string, HttpEndpoint> = {
-    '/mcp': new StreamableHttpEndpoint({ opener, events, streamTag, maxBodyBytes, logger, stateless }),
+    '/mcp': new StreamableHttpEndpoint({ opener, events, streamTag, maxBodyBytes, logger, stateless, modern }),
     ...extraHttpEndpoints(context),
   };
   const upgradeRoutes: Record<string, UpgradeEndpoint> = extraUpgradeEndpoints(context);
@@ -193,7 +251,17 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     // Each session may hold a couple of connections (a POST and its GET stream); leave room for both.
     maxConnections: limits.maxConnections ?? maxSessions * 3 + 64,
   });
-  const address = await listener.listen(options.listen);
+  let address: ListenAddress;
+  try {
+    address = await listener.listen(options.listen);
+  } catch (error) {
+    // Nothing was served: the control channel and the tape go too, so nothing keeps the process
+    // alive and no empty tape is left behind.
+    await proxy.close();
+    const tape = proxy.recorder?.openedTape;
+    if (tape && options.record!.store.getTape(tape.name)?.frameCount === 0) options.record!.store.deleteTape(tape.name);
+    throw listenError(options.listen, error as NodeJS.ErrnoException);
+  }
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const base = `${host}:${address.port}`;
 
@@ -209,12 +277,16 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         shuttingDown = true;
         listener.stopAccepting();
         const deadline = Date.now() + drainTimeoutMs;
-        const owed = () => [...links.values()].reduce((n, link) => n + link.pending.c2s.size, 0) + pipeline.busy;
+        // An open subscriptions/listen stream is never "in flight": it ends only when closed, so shutdown does not wait for it.
+        const owedBy = (link: Link) => [...link.pending.c2s.values()].filter((r) => r.method !== 'subscriptions/listen').length;
+        const owed = () => [...links.values()].reduce((n, link) => n + owedBy(link), 0) + pipeline.busy;
         while (owed() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         if (owed() > 0) logger.warn(`${owed()} request(s) still unanswered after ${drainTimeoutMs} ms; closing anyway`);
         await sessions.flush();
         await listener.close();
+        await Promise.all([...conversations.values()].map((c) => c.close({ reason: 'proxy shutting down' })));
         await Promise.all([...links.values()].map((link) => link.upstream.close()));
+        await shared?.close();
         await events.close?.();
         await proxy.close();
       })()),
@@ -241,6 +313,34 @@ class LimitedStatelessRelay extends StatelessRelay {
       this.hold(-1);
     }
   }
+}
+
+/**
+ * Who sends a modern POST, as the wire shows it: the client info and capabilities in its
+ * `_meta`, and the principal behind `Authorization` (hashed: the credential is never kept).
+ */
+function identityOf(messages: PostedMessage[], http: HttpMeta): string {
+  const envelope = messages.map((m) => envelopeOf(m.parsed)).find((e) => e !== undefined);
+  const authorization = http.headers.authorization;
+  const principal = authorization === undefined ? '' : createHash('sha256').update(String(authorization)).digest('hex');
+  const client = envelope?.clientInfo;
+  const name = typeof client?.name === 'string' ? client.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) : 'client';
+  const digest = createHash('sha256').update(JSON.stringify([client ?? null, envelope?.clientCapabilities ?? null, principal])).digest('hex').slice(0, 12);
+  return `${name}-${digest}`;
+}
+
+/** Why listening failed, in the same words whichever command asked. */
+export function listenError(address: ListenAddress, error: NodeJS.ErrnoException): Error {
+  const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: 'the port is already in use; pick another --listen port',
+    EADDRNOTAVAIL: `${address.host} is not an address of this host`,
+    ENOTFOUND: `${address.host} is not a known host name`,
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+  };
+  const wrapped = new Error(`cannot listen on ${where}: ${reasons[error.code ?? ''] ?? error.message}`);
+  (wrapped as NodeJS.ErrnoException).code = error.code;
+  return wrapped;
 }
 
 function summarizeMethod(text: string): string | undefined {

@@ -11,6 +11,7 @@ import { ReplayTransport, type ReplayOptions } from '../transports/replay.js';
 import type { Transport } from '../transports/transport.js';
 import type { UpstreamSpec } from './upstream.js';
 import { describeRequest } from '../tape/matcher.js';
+import { Redactor } from '../tape/redact.js';
 
 export interface ReplayUpstreamOptions extends Omit<ReplayOptions, 'onPassthroughFrame'> {
   /** Record what the passthrough server answers onto the tape (VCR's new episodes). */
@@ -19,7 +20,11 @@ export interface ReplayUpstreamOptions extends Omit<ReplayOptions, 'onPassthroug
 
 export interface ReplaySummary {
   matched: number;
+  /** Redacted paths that matched any value, one entry per request that needed it. */
+  redactedMatches: string[];
   missed: string[];
+  /** Housekeeping requests the tape lacks that were answered anyway (not with --strict). */
+  housekeeping: string[];
   unused: string[];
   passedThrough: number;
   answerDifferences: string[];
@@ -38,13 +43,15 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
   // Live sessions' transports; a finished session's counts are folded in and it is let go, so a
   // long-running replay server does not keep every session it ever served.
   const transports = new Set<ReplayTransport>();
-  const finished: ReplaySummary = { matched: 0, missed: [], unused: [], passedThrough: 0, answerDifferences: [] };
+  const finished: ReplaySummary = { matched: 0, redactedMatches: [], missed: [], housekeeping: [], unused: [], passedThrough: 0, answerDifferences: [] };
+  const redactor = Redactor.forPrinting(tape.redactions);
   let finishedUnused: string[][] = [];
   let recorder: TapeRecorder | undefined;
   let passthroughSessions = 0;
   const create = (): Transport => {
     const sessionKey = `passthrough-${process.pid}-${++passthroughSessions}`;
     const transport = new ReplayTransport(script, {
+      redactor,
       ...options,
       onPassthroughFrame:
         options.passthrough && options.recordPassthrough !== false
@@ -58,7 +65,9 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
     const onclose = () => {
       if (!transports.delete(transport)) return;
       finished.matched += transport.stats.matched;
+      finished.redactedMatches.push(...transport.stats.redactedMatches);
       finished.missed.push(...transport.stats.missed);
+      finished.housekeeping.push(...transport.stats.housekeeping);
       finished.passedThrough += transport.stats.passedThrough;
       finished.answerDifferences.push(...transport.stats.answerDifferences);
       finishedUnused = [intersect([...finishedUnused, transport.unused()])];
@@ -77,7 +86,9 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
       const lists = [...finishedUnused, ...live.map((t) => t.unused())];
       return {
         matched: finished.matched + sum(live.map((t) => t.stats.matched)),
+        redactedMatches: [...finished.redactedMatches, ...live.flatMap((t) => t.stats.redactedMatches)],
         missed: [...finished.missed, ...live.flatMap((t) => t.stats.missed)],
+        housekeeping: [...finished.housekeeping, ...live.flatMap((t) => t.stats.housekeeping)],
         unused: lists.length === 0 ? script.exchanges.map((e) => describeRequest(e.method, e.params)) : intersect(lists),
         passedThrough: finished.passedThrough + sum(live.map((t) => t.stats.passedThrough)),
         answerDifferences: [...finished.answerDifferences, ...live.flatMap((t) => t.stats.answerDifferences)],
@@ -85,6 +96,13 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
     },
     close: () => recorder?.close(),
   };
+}
+
+/** Each distinct value with how often it occurs, in first-seen order. */
+function tally(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -110,6 +128,8 @@ export function formatSummary(summary: ReplaySummary): string[] {
   const lines = [
     `replay: ${summary.matched} matched, ${summary.missed.length} missed, ${summary.unused.length} recorded request(s) unused${summary.passedThrough ? `, ${summary.passedThrough} passed through` : ''}`,
   ];
+  for (const [path, count] of tally(summary.redactedMatches)) lines.push(`  redacted on the tape, so any value matched: ${path} (${count} request${count === 1 ? '' : 's'})`);
+  for (const [method, count] of tally(summary.housekeeping)) lines.push(`  answered without the tape, as the recorded server would: ${method}${count > 1 ? ` (${count} times)` : ''}`);
   for (const miss of summary.missed) lines.push(`  missed: ${miss}`);
   for (const unused of summary.unused) lines.push(`  unused: ${unused}`);
   for (const difference of summary.answerDifferences) lines.push(`  client answered differently: ${difference}`);

@@ -6,6 +6,7 @@
 import type { Logger } from '../core/log.js';
 import { stdioDownstream } from '../transports/stdio.js';
 import type { CloseInfo, Transport } from '../transports/transport.js';
+import type { TapeInfo } from '../tape/types.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
 import { createUpstream, describeUpstream, type UpstreamSpec } from './upstream.js';
 
@@ -24,6 +25,12 @@ export interface StdioProxyOptions extends ProxyOptions {
 export interface StdioProxyResult {
   exitCode: number;
   reason: string;
+  /** The server never came up (its command could not be run). */
+  startFailed?: boolean;
+  /** The tape written, when recording (none when the conversation was only a probe). */
+  tape?: TapeInfo;
+  /** The conversation was only a server/discover probe: kept for the recording that follows. */
+  probe?: boolean;
 }
 
 /** The exit status a shell would report for the server (0 when an HTTP upstream was closed by us). */
@@ -57,7 +64,7 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<StdioPr
     proxy.pipeline.connect(session, downstream, upstream, {
       upstreamClosed: (info) => {
         if (info.exitCode !== 0 || info.signal) logger.info(info.reason);
-        resolve({ exitCode: exitStatus(info), reason: info.reason });
+        resolve({ exitCode: exitStatus(info), reason: info.reason, startFailed: info.startFailed });
       },
       downstreamClosed: (info) => {
         logger.debug(`${info.reason}; stopping the server`);
@@ -85,7 +92,7 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<StdioPr
   process.off('SIGHUP', onSignal);
   await settle(proxy, logger);
   process.off('exit', finalFlush);
-  return result;
+  return { ...result, tape: proxy.recorder?.openedTape, probe: proxy.recorder?.keptAsProbe };
 }
 
 /** Lets decisions already under way finish (bounded), then closes the proxy and its tape. */

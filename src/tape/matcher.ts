@@ -31,11 +31,18 @@ export interface Candidate<T> {
   method: string;
   params: unknown;
   item: T;
+  /**
+   * Paths into params whose recorded value was redacted: any value matches there (the tape
+   * cannot say what the secret was).
+   */
+  wildcards?: string[][];
 }
 
 export class RequestMatcher<T> {
-  private readonly byKey = new Map<string, { items: Candidate<T>[]; next: number }>();
+  /** By wildcard set, then by key: most tapes have one set (none), a few a handful. */
+  private readonly byKey = new Map<string, { wildcards: string[][]; entries: Map<string, { items: Candidate<T>[]; next: number }> }>();
   private readonly all: Candidate<T>[];
+  private readonly order = new Map<Candidate<T>, number>();
   private readonly ignore: string[][];
   private readonly used = new Set<Candidate<T>>();
 
@@ -45,24 +52,39 @@ export class RequestMatcher<T> {
   ) {
     this.all = candidates;
     this.ignore = parsePaths(options.ignore ?? []);
-    for (const candidate of candidates) {
-      const key = requestKey(candidate.method, candidate.params, this.ignore);
-      const entry = this.byKey.get(key) ?? { items: [], next: 0 };
+    candidates.forEach((candidate, index) => {
+      this.order.set(candidate, index);
+      const wildcards = candidate.wildcards ?? [];
+      const setKey = JSON.stringify(wildcards);
+      const set = this.byKey.get(setKey) ?? { wildcards, entries: new Map() };
+      this.byKey.set(setKey, set);
+      const key = requestKey(candidate.method, candidate.params, [...this.ignore, ...wildcards]);
+      const entry = set.entries.get(key) ?? { items: [], next: 0 };
       entry.items.push(candidate);
-      this.byKey.set(key, entry);
-    }
+      set.entries.set(key, entry);
+    });
   }
 
   /** The next recorded item for this request, or undefined (a miss). */
   take(method: string, params: unknown): T | undefined {
-    const entry = this.byKey.get(requestKey(method, params, this.ignore));
-    if (!entry) return undefined;
-    if (entry.next < entry.items.length) {
-      const candidate = entry.items[entry.next++]!;
+    // The earliest recorded candidate that matches, whichever fields of it were redacted.
+    let best: { items: Candidate<T>[]; next: number } | undefined;
+    let reused: Candidate<T> | undefined;
+    for (const set of this.byKey.values()) {
+      const entry = set.entries.get(requestKey(method, params, set.wildcards.length > 0 ? [...this.ignore, ...set.wildcards] : this.ignore));
+      if (!entry) continue;
+      if (entry.next < entry.items.length) {
+        if (!best || this.order.get(entry.items[entry.next]!)! < this.order.get(best.items[best.next]!)!) best = entry;
+      } else {
+        reused ??= entry.items[entry.items.length - 1];
+      }
+    }
+    if (best) {
+      const candidate = best.items[best.next++]!;
       this.used.add(candidate);
       return candidate.item;
     }
-    return this.options.reuse ? entry.items[entry.items.length - 1]!.item : undefined;
+    return this.options.reuse ? reused?.item : undefined;
   }
 
   /** Recorded items never taken. */

@@ -15,11 +15,27 @@
  * `flush()` writes everything, synchronously, so it is safe to call from exit and signal handlers.
  */
 import type { FrameEvent } from '../core/context.js';
+import { envelopeOf, serverInfoOf } from '../core/era.js';
 import { isObject, type JsonValue } from '../core/jsonrpc.js';
 import { isBusy } from './errors.js';
 import { Redactor } from './redact.js';
 import type { TapeStore } from './store.js';
 import type { NewFrame, TapeInfo } from './types.js';
+
+/**
+ * A tape made only once the conversation is more than a `server/discover` probe. An SDK client on
+ * stdio probes on a sibling process of the server, which mcp-tap (being the command the client
+ * runs) sees as a recording of its own: that one must neither take the tape's name nor become a
+ * tape. Its frames are kept as a probe, and the tape of the same upstream adopts them.
+ */
+export interface DeferredTape {
+  create(): TapeInfo;
+  upstream: TapeInfo['upstream'];
+  transport: string;
+}
+
+/** How far back a tape looks for its sibling probe. */
+const PROBE_WINDOW_MS = 120_000;
 
 export interface TapeRecorderOptions {
   redactor?: Redactor;
@@ -57,11 +73,11 @@ const MAX_BACKOFF_MS = 2000;
 /** Bytes of text that end a chunk early (a few big answers are a chunk of their own). */
 const CHUNK_BYTES = 1024 * 1024;
 
-/** What initialize revealed about a session, written with the frames of its batch. */
+/** What initialize (or a modern envelope) revealed about a session, written with the frames of a batch. */
 interface SessionInfo {
   sessionKey: string;
-  request?: JsonValue;
-  response?: JsonValue;
+  session: Parameters<TapeStore['updateSession']>[1];
+  tape: Parameters<TapeStore['updateTape']>[1];
 }
 
 /** Frames dropped in a row while the backlog was full: a marker on the tape says so. */
@@ -80,7 +96,12 @@ export class TapeRecorder {
   private retry: NewFrame[] = [];
   private infos: SessionInfo[] = [];
   private timer?: NodeJS.Timeout;
-  private nextSeq: number;
+  private nextSeq = 1;
+  private info?: TapeInfo;
+  private readonly deferred?: DeferredTape;
+  /** The conversation has shown it is more than a probe (a client message other than server/discover). */
+  private conversing = false;
+  private readonly startedWall = new Date();
   private readonly redactor: Redactor;
   private readonly startedAt: number;
   private readonly flushIntervalMs: number;
@@ -106,7 +127,7 @@ export class TapeRecorder {
 
   constructor(
     readonly store: TapeStore,
-    readonly tape: TapeInfo,
+    tape: TapeInfo | DeferredTape,
     private readonly options: TapeRecorderOptions = {},
   ) {
     this.redactor = options.redactor ?? new Redactor();
@@ -116,8 +137,49 @@ export class TapeRecorder {
     this.chunkFrames = options.chunkFrames ?? 250;
     this.maxBacklogBytes = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 10;
-    this.nextSeq = store.lastSeq(tape.id) + 1;
+    if ('create' in tape) this.deferred = tape;
+    else this.opened(tape);
     store.setBusyTimeout(this.busyTimeoutMs);
+  }
+
+  /** The tape (made now, if it was deferred). */
+  get tape(): TapeInfo {
+    if (!this.info) {
+      this.opened(this.deferred!.create());
+      this.adoptProbes();
+    }
+    return this.info!;
+  }
+
+  /** The tape's name, once there is one. */
+  get tapeName(): string | undefined {
+    return this.info?.name;
+  }
+
+  /** The tape, once there is one (unlike `tape`, never makes a deferred one). */
+  get openedTape(): TapeInfo | undefined {
+    return this.info;
+  }
+
+  /** True when the conversation so far was only a probe, so it was kept for the recording that follows. */
+  keptAsProbe = false;
+
+  private opened(tape: TapeInfo): void {
+    this.info = tape;
+    this.nextSeq = this.store.lastSeq(tape.id) + 1;
+  }
+
+  /** Writes the sibling probes of this upstream (that no other tape took) as sessions of this tape. */
+  private adoptProbes(): void {
+    if (!this.deferred) return;
+    const since = new Date(this.startedWall.getTime() - PROBE_WINDOW_MS).toISOString();
+    for (const probe of this.store.takeProbes(this.deferred.upstream, since)) {
+      const shift = new Date(probe.startedAt).getTime() - this.startedWall.getTime();
+      const frames = probe.frames.map((f) => ({ ...f, tMs: Math.max(0, f.tMs + shift), flags: [...f.flags, 'probe'] }));
+      this.store.appendFrames(this.info!.id, String(this.info!.transport), frames, this.nextSeq);
+      this.nextSeq += frames.length;
+      this.written += frames.length;
+    }
   }
 
   get queued(): number {
@@ -134,13 +196,16 @@ export class TapeRecorder {
     // them later gives the same frame.
     this.queue.push(event);
     this.queueBytes += size;
+    if (!this.conversing && !isProbeFrame(event)) this.conversing = true;
+    // What a probe revealed (an in-place server/discover) goes on the tape once there is one.
+    if (this.conversing && this.pendingInfo.length > 0) this.infos.push(...this.pendingInfo.splice(0));
+    const noted = this.infos.length;
+    this.noteSessionInfo(event);
     // While the store fails, the backoff timer decides when to try again, not each new message.
     if (this.failingSince !== undefined) return void (this.timer ??= setTimeout(() => this.writeChunk(), this.backoffMs));
-    if (this.noteSessionInfo(event)) {
-      // What initialize revealed (the session, its peers) is on the tape as soon as the loop is free.
-      this.clearTimer();
-      this.timer = setTimeout(() => this.writeChunk(), 0);
-    } else if (this.queued >= this.maxQueue) {
+    // What initialize revealed (the session, its peers), and a full queue, are written as soon as
+    // the loop is free: never inside the handling of the message itself.
+    if (this.infos.length > noted || this.queued >= this.maxQueue) {
       this.clearTimer();
       this.timer = setTimeout(() => this.writeChunk(), 0);
     } else {
@@ -223,13 +288,18 @@ export class TapeRecorder {
   /** Writes everything queued, chunk after chunk, now. Synchronous. */
   flush(): void {
     this.clearTimer();
-    while (this.queued > 0 || this.infos.length > 0) if (!this.write(Infinity)) break;
+    while ((this.queued > 0 || this.infos.length > 0) && this.ready()) if (!this.write(Infinity)) break;
+  }
+
+  /** A deferred tape waits until the conversation is more than a probe. */
+  private ready(): boolean {
+    return this.info !== undefined || this.conversing;
   }
 
   /** A timed write: one bounded chunk; the rest after a turn of the event loop, or after a backoff. */
   private writeChunk(): void {
     this.clearTimer();
-    if (this.closed) return;
+    if (this.closed || !this.ready()) return;
     const ok = this.write(this.chunkFrames);
     if (this.queued === 0 && this.infos.length === 0) return;
     if (ok) this.timer = setTimeout(() => this.writeChunk(), 0);
@@ -238,14 +308,22 @@ export class TapeRecorder {
 
   /** Writes up to `limit` frames (and the session info noted meanwhile) in one transaction. False when the store refused. */
   private write(limit: number): boolean {
+    let tape: TapeInfo;
+    try {
+      tape = this.tape;
+    } catch (error) {
+      // A deferred tape could not be made (the store is locked): the frames wait, as for any write.
+      this.failed(error as Error);
+      return false;
+    }
     const batch = this.take(limit);
     const infos = this.infos;
     this.infos = [];
     const started = performance.now();
     try {
       this.store.transaction(() => {
-        this.store.appendFrames(this.tape.id, String(this.tape.transport), batch, this.nextSeq);
-        for (const info of infos) this.writeSessionInfo(info);
+        this.store.appendFrames(tape.id, String(tape.transport), batch, this.nextSeq);
+        for (const info of infos) this.writeSessionInfo(tape, info);
       });
     } catch (error) {
       // Keep the frames, in order, for the retry: a locked store may be free next time.
@@ -316,44 +394,114 @@ export class TapeRecorder {
   close(): void {
     if (this.closed) return;
     this.store.setBusyTimeout(FINAL_BUSY_TIMEOUT_MS);
+    if (!this.info && !this.conversing && this.queue.some((e) => e.direction === 'c2s')) {
+      this.closed = true;
+      this.keepProbe();
+      return;
+    }
+    if (!this.info) this.conversing = true; // nothing but the server's own output: a tape all the same
     if (this.gap) this.markGap();
     this.flush();
     this.closed = true;
     this.clearTimer();
     try {
+      // A probe that finished after this tape began is adopted now.
+      if (this.deferred) this.adoptProbes();
       this.store.updateTape(this.tape.id, { endedAt: new Date().toISOString() });
     } catch (error) {
       this.options.onError?.(error as Error);
     }
   }
 
-  /** Keeps the tape's and session's client/server info as initialize reveals them, for the next write; true when it did. */
-  private noteSessionInfo(event: FrameEvent): boolean {
-    if (!isObject(event.message)) return false;
+  private keepProbe(): void {
+    this.clearTimer();
+    const frames = this.queue.map((e) => this.toFrame(e));
+    this.queue = [];
+    this.queueBytes = 0;
+    try {
+      this.store.saveProbe(this.deferred!.upstream, this.startedWall.toISOString(), frames);
+      this.keptAsProbe = true;
+    } catch (error) {
+      this.options.onError?.(error as Error);
+    }
+  }
+
+  /**
+   * Keeps the tape's and session's protocol version and client/server info: as initialize reveals
+   * them (2025), or (2026-07-28) from the first request's `_meta` envelope and the first result
+   * that names the server (its `_meta` serverInfo, or the server/discover result). Written with
+   * the next batch, in its transaction.
+   */
+  private noteSessionInfo(event: FrameEvent): void {
+    if (!isObject(event.message)) return;
+    if (this.noteModernInfo(event)) return;
     const isInitRequest = event.summary.kind === 'request' && event.summary.method === 'initialize';
     const isInitResponse = event.summary.kind === 'response' && event.requestMethod === 'initialize';
-    if (!isInitRequest && !isInitResponse) return false;
+    if (!isInitRequest && !isInitResponse) return;
     // The info is stored redacted, like the frame (only these two messages pay for it here).
     const message = this.redactor.redact(event.message, event.text).value;
-    if (!isObject(message)) return false;
-    if (isInitRequest) this.infos.push({ sessionKey: event.sessionId, request: message });
-    else this.infos.push({ sessionKey: event.sessionId, response: message });
+    if (!isObject(message)) return;
+    if (isInitRequest && isObject(message.params)) {
+      const p = message.params;
+      this.sessionUpdate(event, { clientInfo: p.clientInfo, clientCapabilities: p.capabilities, protocolVersion: str(p.protocolVersion) }, { clientInfo: p.clientInfo });
+    } else if (isInitResponse && isObject(message.result)) {
+      const r = message.result;
+      this.sessionUpdate(event, { serverInfo: r.serverInfo, serverCapabilities: r.capabilities, protocolVersion: str(r.protocolVersion) }, { serverInfo: r.serverInfo, protocolVersion: str(r.protocolVersion) });
+    }
+  }
+
+  /** Conversations whose session info is known already (modern info is noted once per conversation and side). */
+  private readonly noted = new Set<string>();
+
+  /** The modern half of noteSessionInfo; true when the event was a modern message it looked at. */
+  private noteModernInfo(event: FrameEvent): boolean {
+    const { summary } = event;
+    if (summary.kind === 'request' && event.direction === 'c2s') {
+      const envelope = envelopeOf(event.message);
+      if (!envelope) return false;
+      const key = `c\u0000${event.sessionId}`;
+      if (this.noted.has(key) || (!envelope.clientInfo && !envelope.protocolVersion)) return true;
+      this.noted.add(key);
+      const redacted = envelopeOf(this.redactor.redact(event.message, event.text).value) ?? envelope;
+      this.sessionUpdate(event, { clientInfo: redacted.clientInfo, clientCapabilities: redacted.clientCapabilities, protocolVersion: redacted.protocolVersion }, { clientInfo: redacted.clientInfo, protocolVersion: redacted.protocolVersion });
+      return true;
+    }
+    if (summary.kind !== 'response' || event.direction !== 's2c' || !isObject(event.message) || !isObject(event.message.result)) return false;
+    const key = `s\u0000${event.sessionId}`;
+    if (this.noted.has(key)) return serverInfoOf(event.message) !== undefined;
+    const result = event.message.result;
+    const discovered = event.requestMethod === 'server/discover';
+    const info = serverInfoOf(event.message) ?? (discovered && isObject(result.serverInfo) ? result.serverInfo : undefined);
+    if (!info) return false;
+    this.noted.add(key);
+    const redacted = this.redactor.redact(event.message, event.text).value;
+    const redactedResult = isObject(redacted) && isObject(redacted.result) ? redacted.result : result;
+    const serverInfo = serverInfoOf(redacted) ?? (isObject(redactedResult.serverInfo) ? redactedResult.serverInfo : info);
+    this.sessionUpdate(event, { serverInfo, serverCapabilities: discovered ? redactedResult.capabilities : undefined }, { serverInfo });
     return true;
   }
 
-  /** Inside the write's transaction, after the frames (so the session row exists). */
-  private writeSessionInfo(info: SessionInfo): void {
-    const sessionId = this.store.sessionRow(this.tape.id, info.sessionKey, String(this.tape.transport));
-    if (isObject(info.request) && isObject(info.request.params)) {
-      const p = info.request.params;
-      this.store.updateTape(this.tape.id, { clientInfo: p.clientInfo });
-      this.store.updateSession(sessionId, { clientInfo: p.clientInfo, clientCapabilities: p.capabilities, protocolVersion: str(p.protocolVersion) });
-    } else if (isObject(info.response) && isObject(info.response.result)) {
-      const r = info.response.result;
-      this.store.updateTape(this.tape.id, { serverInfo: r.serverInfo, protocolVersion: str(r.protocolVersion) });
-      this.store.updateSession(sessionId, { serverInfo: r.serverInfo, serverCapabilities: r.capabilities, protocolVersion: str(r.protocolVersion) });
-    }
+  private sessionUpdate(event: FrameEvent, session: SessionInfo['session'], tape: SessionInfo['tape']): void {
+    const info = { sessionKey: event.sessionId, session, tape };
+    // Until the conversation is more than a probe there is no tape to note it on; the probe's own
+    // frames still carry it.
+    if (!this.info && !this.conversing) this.pendingInfo.push(info);
+    else this.infos.push(info);
   }
+
+  private pendingInfo: SessionInfo[] = [];
+
+  /** Inside the write's transaction, after the frames (so the session row exists). */
+  private writeSessionInfo(tape: TapeInfo, info: SessionInfo): void {
+    const sessionId = this.store.sessionRow(tape.id, info.sessionKey, String(tape.transport));
+    this.store.updateTape(tape.id, info.tape);
+    this.store.updateSession(sessionId, info.session);
+  }
+}
+
+/** A frame that may belong to a probe-only conversation: server/discover, and whatever the server says. */
+function isProbeFrame(event: FrameEvent): boolean {
+  return event.direction === 's2c' || (event.summary.kind === 'request' && event.summary.method === 'server/discover');
 }
 
 const eventSize = (event: FrameEvent) => event.text.length + (event.original?.length ?? 0);

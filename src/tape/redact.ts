@@ -61,6 +61,14 @@ export class Redactor {
     this.given = this.known.length;
   }
 
+  /**
+   * The redaction a tape was recorded with (from what it notes), and the default secret keys
+   * always: for printing what a live peer sent, which must not show a secret the tape hid.
+   */
+  static forPrinting(redactions: readonly string[]): Redactor {
+    return new Redactor(redactions.filter((rule) => !rule.endsWith(' (default)')), true);
+  }
+
   /** What the tape notes as the redaction in force. */
   describe(): string[] {
     return [...this.rules, ...(this.defaults ? DEFAULT_DESCRIPTION : [])];

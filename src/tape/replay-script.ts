@@ -12,6 +12,8 @@ export interface RecordedExchange {
   method: string;
   params: unknown;
   progressToken?: JsonRpcId;
+  /** Paths into params whose value was redacted on the tape (any value matches them on replay). */
+  redacted: string[][];
   response?: TapeFrame;
   /** Progress notifications carrying this request's token, in order. */
   progress: TapeFrame[];
@@ -49,6 +51,11 @@ function tokenOf(params: unknown): JsonRpcId | undefined {
   return typeof token === 'string' || typeof token === 'number' ? token : undefined;
 }
 
+/** Redacted paths of a request (from the message root) as paths into its params. */
+function paramsPaths(redacted: string[]): string[][] {
+  return redacted.filter((path) => path.startsWith('params.')).map((path) => path.split('.').slice(1));
+}
+
 export function buildReplayScript(frames: TapeFrame[]): ReplayScript {
   const script: ReplayScript = { exchanges: [], notifications: new Map(), clientAnswers: new Map() };
   // Per recorded session: ids and tokens only mean something within one session.
@@ -69,7 +76,16 @@ export function buildReplayScript(frames: TapeFrame[]): ReplayScript {
       if (!message) continue;
       if (frame.direction === 'c2s') {
         if (frame.kind === 'request' && typeof message.method === 'string') {
-          const exchange: RecordedExchange = { request: frame, message, method: message.method, params: message.params, progressToken: tokenOf(message.params), progress: [], followers: [] };
+          const exchange: RecordedExchange = {
+            request: frame,
+            message,
+            method: message.method,
+            params: message.params,
+            progressToken: tokenOf(message.params),
+            redacted: paramsPaths(frame.redacted),
+            progress: [],
+            followers: [],
+          };
           openRequests.set(frame.id ?? '', exchange);
           if (exchange.progressToken !== undefined) byToken.set(JSON.stringify(exchange.progressToken), exchange);
           if (exchange.method === 'initialize' && !script.initialize) script.initialize = exchange;

@@ -53,4 +53,13 @@ CREATE TABLE IF NOT EXISTS frames (
 );
 
 CREATE INDEX IF NOT EXISTS frames_by_method ON frames (tape_id, method);
+
+-- A stdio conversation that was only a server/discover probe (an SDK client probing on a sibling
+-- process): kept here, not as a tape, until the recording of the same upstream adopts it.
+CREATE TABLE IF NOT EXISTS probes (
+  id               INTEGER PRIMARY KEY,
+  upstream         TEXT NOT NULL,   -- JSON of the tape's upstream, which the adopting tape must match
+  started_at       TEXT NOT NULL,   -- wall clock when the probe's recording began (frames' t_ms count from it)
+  frames           TEXT NOT NULL    -- JSON array of frames, as the recorder built them
+);
 `;

@@ -28,7 +28,13 @@ export function validateTapeName(name: string): string {
 }
 
 export interface NewTape {
+  /** The tape's name; with `unique`, the stem of one ("stem", then "stem-2", ...). */
   name: string;
+  /**
+   * Pick a free name from `name` as the tape is created, in the same write transaction, so
+   * proxies started at once on one store (a client launching its servers) never collide.
+   */
+  unique?: boolean;
   transport: string;
   upstream?: TapeUpstream;
   labels?: Record<string, string>;
@@ -119,22 +125,42 @@ export class TapeStore {
   }
 
   createTape(tape: NewTape): TapeInfo {
-    validateTapeName(tape.name);
-    return this.guard(() => {
-      if (this.db.prepare('SELECT 1 FROM tapes WHERE name = ?').get(tape.name)) {
-        throw new TapeError(`a tape named "${tape.name}" already exists in ${this.file} (pick another --name, or remove it with: mcp-tap tapes rm ${tape.name})`);
+    if (!tape.unique) validateTapeName(tape.name);
+    const stem = tape.unique ? nameStem(tape.name) : tape.name;
+    const insert = () => {
+      const name = tape.unique ? this.freeName(stem) : tape.name;
+      if (!tape.unique && this.db.prepare('SELECT 1 FROM tapes WHERE name = ?').get(name)) {
+        throw new TapeError(`a tape named "${name}" already exists in ${this.file} (pick another --name, or remove it with: mcp-tap tapes rm ${name})`);
       }
       this.db
         .prepare(`INSERT INTO tapes (name, created_at, upstream, transport, labels, redactions) VALUES (?, ?, ?, ?, ?, ?)`)
-        .run(tape.name, tape.createdAt ?? new Date().toISOString(), json(tape.upstream), tape.transport, JSON.stringify(tape.labels ?? {}), JSON.stringify(tape.redactions ?? []));
-      return this.getTape(tape.name)!;
+        .run(name, tape.createdAt ?? new Date().toISOString(), json(tape.upstream), tape.transport, JSON.stringify(tape.labels ?? {}), JSON.stringify(tape.redactions ?? []));
+      return name;
+    };
+    return this.guard(() => {
+      // IMMEDIATE takes the write lock before the names are read, so no other writer can take the
+      // same free name in between; the retry covers a writer that inserted without the lock.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return this.getTape(this.db.transaction(insert).immediate())!;
+        } catch (error) {
+          const taken = (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+          if (!taken || !tape.unique || attempt >= 10) {
+            if (taken) throw new TapeError(`a tape named "${tape.name}" already exists in ${this.file}`);
+            throw error;
+          }
+        }
+      }
     });
   }
 
-  /** A tape name not yet taken, built from a stem: "stem", then "stem-2", ... */
+  /** A tape name not yet taken, built from a stem: "stem", then "stem-2", ... (createTape with `unique` takes it atomically). */
   uniqueName(stem: string): string {
-    const base = stem.replace(/[^A-Za-z0-9._:@+-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'tape';
-    const taken = this.guard(() => new Set((this.db.prepare('SELECT name FROM tapes WHERE name = ? OR name LIKE ?').all(base, `${base}-%`) as Row[]).map((r) => r.name as string)));
+    return this.guard(() => this.freeName(nameStem(stem)));
+  }
+
+  private freeName(base: string): string {
+    const taken = new Set((this.db.prepare('SELECT name FROM tapes WHERE name = ? OR name LIKE ?').all(base, `${base}-%`) as Row[]).map((r) => r.name as string));
     if (!taken.has(base)) return base;
     for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
   }
@@ -306,6 +332,26 @@ export class TapeStore {
     return this.guard(() => (this.db.prepare('SELECT * FROM frames WHERE tape_id = ? ORDER BY seq').all(tapeId) as Row[]).map(toTapeFrame));
   }
 
+  /** Keeps the frames of a conversation that was only a probe, for the recording that follows to adopt. */
+  saveProbe(upstream: TapeUpstream | undefined, startedAt: string, frames: NewFrame[]): void {
+    this.guard(() => this.db.prepare('INSERT INTO probes (upstream, started_at, frames) VALUES (?, ?, ?)').run(JSON.stringify(upstream ?? {}), startedAt, JSON.stringify(frames)));
+  }
+
+  /** Takes (and removes) the probes of this upstream that began at `since` or later, oldest first. */
+  takeProbes(upstream: TapeUpstream | undefined, since: string): { startedAt: string; frames: NewFrame[] }[] {
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const key = JSON.stringify(upstream ?? {});
+        const rows = this.db.prepare('SELECT id, started_at, frames FROM probes WHERE upstream = ? AND started_at >= ? ORDER BY started_at, id').all(key, since) as Row[];
+        const remove = this.db.prepare('DELETE FROM probes WHERE id = ?');
+        for (const row of rows) remove.run(row.id);
+        // Probes nobody adopted within the hour are not kept forever.
+        this.db.prepare('DELETE FROM probes WHERE started_at < ?').run(new Date(Date.now() - 3_600_000).toISOString());
+        return rows.map((row) => ({ startedAt: row.started_at as string, frames: JSON.parse(row.frames as string) as NewFrame[] }));
+      })(),
+    );
+  }
+
   /**
    * Runs several writes atomically. `immediate` takes the write lock at the start (BEGIN
    * IMMEDIATE): a transaction that reads first and writes after would otherwise fail at once,
@@ -375,6 +421,11 @@ export function retryWhenBusy<T>(work: () => T, attempts = 5): T {
       sleepSync(50 * attempt);
     }
   }
+}
+
+/** A stem that makes valid names: characters a name may not hold become "-". */
+function nameStem(stem: string): string {
+  return stem.replace(/[^A-Za-z0-9._:@+-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'tape';
 }
 
 const TAPE_QUERY = `SELECT t.*,

@@ -68,6 +68,52 @@ export function tapeServer(options: TapeServerOptions): { command: string; args:
   return { mode, command: process.execPath, args };
 }
 
+/**
+ * The client's end of the link, whose close() resolves once everything behind it has closed: the
+ * server stopped and the tape written, so a test (or a process) that ends right after keeps it all.
+ */
+class ClosingTransport implements SdkTransport {
+  constructor(
+    private readonly inner: SdkTransport,
+    private readonly done: Promise<void>,
+  ) {}
+
+  get onmessage() {
+    return this.inner.onmessage;
+  }
+  set onmessage(handler) {
+    this.inner.onmessage = handler;
+  }
+  get onclose() {
+    return this.inner.onclose;
+  }
+  set onclose(handler) {
+    this.inner.onclose = handler;
+  }
+  get onerror() {
+    return this.inner.onerror;
+  }
+  set onerror(handler) {
+    this.inner.onerror = handler;
+  }
+  get sessionId() {
+    return this.inner.sessionId;
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  send(...args: Parameters<SdkTransport['send']>): Promise<void> {
+    return this.inner.send(...args);
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    await this.done;
+  }
+}
+
 export interface InProcessTape {
   /** Give this to `client.connect()`. */
   transport: SdkTransport;
@@ -107,19 +153,24 @@ export async function tapeTransport(options: TapeServerOptions): Promise<InProce
   const session = await proxy.sessions.create('memory');
   const [clientSide, proxySide] = InMemoryTransport.createLinkedPair();
   const downstream = new SdkTransportAdapter(proxySide);
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
   proxy.pipeline.connect(session, downstream, upstream, {
     downstreamClosed: () => void upstream.close(),
     upstreamClosed: () => {
-      void proxy.close().then(() => {
-        finish();
-        store?.close();
-      });
+      void proxy
+        .close()
+        .then(() => {
+          finish();
+          store?.close();
+        })
+        .finally(finished);
     },
   });
   await upstream.start();
   await downstream.start();
   return {
-    transport: clientSide,
+    transport: new ClosingTransport(clientSide, done),
     mode,
     summary,
     describe: () => {

@@ -11,14 +11,25 @@ import { canonicalJson } from '../tape/canonical.js';
 import { describeRequest, RequestMatcher } from '../tape/matcher.js';
 import type { RecordedExchange, ReplayScript } from '../tape/replay-script.js';
 import type { TapeFrame } from '../tape/types.js';
-import type { SendMeta, Transport } from './transport.js';
+import type { Redactor } from '../tape/redact.js';
+import { SAME_READ, type ReceiveMeta, type SendMeta, type Transport } from './transport.js';
 import { reinitialize } from './handshake.js';
 
 export interface ReplayOptions {
   ignore?: string[];
   reuse?: boolean;
-  /** 1 keeps the recorded pace, 2 is twice as fast; undefined or 0 is as fast as possible. */
+  /**
+   * 1 keeps the recorded pace, 2 is twice as fast. Undefined or 0: answers start at once, and the
+   * frames of an exchange keep their recorded spacing.
+   */
   speed?: number;
+  /**
+   * Housekeeping the tape lacks (logging/setLevel, resources/subscribe and unsubscribe, client
+   * notifications) is a miss too, instead of getting the answer the recorded server implies.
+   */
+  strict?: boolean;
+  /** Hides secrets in what is said about a live request (miss messages, the summary). */
+  redactor?: Redactor;
   /** A real server for requests the tape does not have (created on the first miss). */
   passthrough?: () => Transport;
   /** Told of each message exchanged with the passthrough server, to add it to the tape. */
@@ -27,17 +38,22 @@ export interface ReplayOptions {
 
 export interface ReplayStats {
   matched: number;
+  /** Of those, the requests that matched a recorded one with redacted fields: the paths. */
+  redactedMatches: string[];
   missed: string[];
+  /** Housekeeping requests the tape lacks, answered as the recorded server's capabilities imply. */
+  housekeeping: string[];
   passedThrough: number;
   /** Client answers to the server's requests that differ from the recorded ones. */
   answerDifferences: string[];
 }
 
-/**
- * Replaying as fast as possible, the least time between a progress notification and the next
- * frame of its exchange (a recorded gap shorter than this is kept as it was).
- */
-const AFTER_PROGRESS_MS = 5;
+/** Requests any server answers with an empty result when its capabilities say it has the feature. */
+const HOUSEKEEPING: Record<string, (capabilities: JsonObject) => boolean> = {
+  'logging/setLevel': (c) => c.logging !== undefined,
+  'resources/subscribe': (c) => isObject(c.resources) && c.resources.subscribe === true,
+  'resources/unsubscribe': (c) => isObject(c.resources) && c.resources.subscribe === true,
+};
 
 const parse = (text: string): JsonObject | undefined => {
   try {
@@ -53,7 +69,7 @@ export class ReplayTransport implements Transport {
   onmessage?: Transport['onmessage'];
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
-  readonly stats: ReplayStats = { matched: 0, missed: [], passedThrough: 0, answerDifferences: [] };
+  readonly stats: ReplayStats = { matched: 0, redactedMatches: [], missed: [], housekeeping: [], passedThrough: 0, answerDifferences: [] };
   private readonly matcher: RequestMatcher<RecordedExchange>;
   private readonly notificationsUsed = new Map<string, number>();
   /** Server requests we sent the client: our id -> the recorded request frame. */
@@ -69,7 +85,7 @@ export class ReplayTransport implements Transport {
     private readonly options: ReplayOptions = {},
   ) {
     this.matcher = new RequestMatcher(
-      script.exchanges.map((e) => ({ method: e.method, params: e.params, item: e })),
+      script.exchanges.map((e) => ({ method: e.method, params: e.params, item: e, wildcards: e.redacted })),
       { ignore: options.ignore, reuse: options.reuse },
     );
   }
@@ -87,7 +103,7 @@ export class ReplayTransport implements Transport {
     if (!message) return;
     const summary = meta?.summary ?? summarize(message);
     if (summary.kind === 'request') return this.request(message, summary.method!, summary.id ?? null, text);
-    if (summary.kind === 'notification') return this.notification(summary.method!);
+    if (summary.kind === 'notification') return this.notification(summary.method!, message.params);
     if (summary.kind === 'response' || summary.kind === 'error') return this.clientAnswer(message, summary.id ?? null, text);
   }
 
@@ -103,69 +119,97 @@ export class ReplayTransport implements Transport {
     const exchange = method === 'initialize' ? undefined : this.matcher.take(method, message.params);
     if (exchange?.response) {
       this.stats.matched++;
+      if (exchange.redacted.length > 0) this.stats.redactedMatches.push(...exchange.redacted.map((path) => ['params', ...path].join('.')));
       return this.play(exchange, id, message.params);
     }
     if (method === 'ping') return this.emit({ jsonrpc: '2.0', id, result: {} });
+    // A real server behind the tape answers for itself.
     if (this.options.passthrough) return void this.passThrough(text, id, method);
-    const described = describeRequest(method, message.params);
+    if (!this.options.strict && HOUSEKEEPING[method]) return this.housekeeping(method, id);
+    const described = this.describe(method, message.params);
     this.stats.missed.push(described);
     const nearest = this.matcher.nearest(method, message.params);
     const hint = nearest ? `; nearest recorded request: ${describeRequest(nearest.method, nearest.params)}` : '; the tape has no requests';
     this.emit(errorResponse(id, ErrorCode.ReplayMiss, `mcp-tap replay: no recorded answer for ${described}${hint}`));
   }
 
+  /** A live request as it may be shown: with what the tape's redaction hides, hidden. */
+  private describe(method: string, params: unknown): string {
+    // Redaction paths start at the message root (params.arguments.apiKey).
+    return describeRequest(method, this.options.redactor ? this.options.redactor.redact({ params }).value.params : params);
+  }
+
+  /**
+   * The empty answer a server gives to housekeeping it supports (the recorded server's
+   * capabilities say which), or the error it gives when it does not.
+   */
+  private housekeeping(method: string, id: JsonRpcId): void {
+    this.stats.housekeeping.push(method);
+    const recorded = this.script.initialize?.response ? parse(this.script.initialize.response.message) : undefined;
+    const capabilities = recorded && isObject(recorded.result) && isObject(recorded.result.capabilities) ? recorded.result.capabilities : undefined;
+    // A tape without an initialize (a modern-era session) says nothing against it.
+    if (!capabilities || HOUSEKEEPING[method]!(capabilities)) return this.emit({ jsonrpc: '2.0', id, result: {} });
+    this.emit(errorResponse(id, ErrorCode.MethodNotFound, `Method not found: ${method} (the recorded server did not offer it)`));
+  }
+
   /** Sends a recorded exchange's server side: followers and progress in recorded order, then the answer. */
   private play(exchange: RecordedExchange, id: JsonRpcId, liveParams: unknown): void {
     const liveToken = isObject(liveParams) && isObject(liveParams._meta) ? liveParams._meta.progressToken : undefined;
     const frames = [...exchange.followers, ...exchange.progress, exchange.response!].sort((a, b) => a.seq - b.seq);
-    const send = (frame: TapeFrame) => {
+    const send = (frame: TapeFrame, meta?: ReceiveMeta) => {
       const message = parse(frame.message);
       if (!message) return;
-      if (frame === exchange.response) return this.emit({ ...message, id });
+      if (frame === exchange.response) return this.emit({ ...message, id }, meta);
       if (frame.method === 'notifications/progress' && isObject(message.params) && liveToken !== undefined) {
-        return this.emit({ ...message, params: { ...message.params, progressToken: liveToken } });
+        return this.emit({ ...message, params: { ...message.params, progressToken: liveToken } }, meta);
       }
-      this.serverMessage(frame, message);
+      this.serverMessage(frame, message, meta);
     };
     this.playInOrder(frames, exchange.request.tMs, send);
   }
 
-  private notification(method: string): void {
+  private notification(method: string, params: unknown): void {
     const anchors = this.script.notifications.get(method);
     const used = this.notificationsUsed.get(method) ?? 0;
     const anchor = anchors?.[used];
-    if (!anchor) return;
+    if (!anchor) {
+      // Accepted, as a server would; under --strict one the tape lacks is reported.
+      if (this.options.strict) this.stats.missed.push(`${this.describe(method, params)} (notification)`);
+      return;
+    }
     this.notificationsUsed.set(method, used + 1);
-    this.playInOrder(anchor.followers, anchor.frame.tMs, (frame) => {
+    this.playInOrder(anchor.followers, anchor.frame.tMs, (frame, meta) => {
       const message = parse(frame.message);
-      if (message) this.serverMessage(frame, message);
+      if (message) this.serverMessage(frame, message, meta);
     });
   }
 
   /**
    * Sends frames in order, the first timed from `startTMs` (what they follow on the tape), each
    * next one from the one before it was sent: a busy moment delays what follows instead of
-   * bunching it up.
+   * bunching it up. A frame the recorded peer wrote together with the one before it (flagged
+   * `same-read`) is sent with it, so the client reads them together as it did then.
    */
-  private playInOrder(frames: TapeFrame[], startTMs: number, send: (frame: TapeFrame) => void): void {
+  private playInOrder(frames: TapeFrame[], startTMs: number, send: (frame: TapeFrame, meta?: ReceiveMeta) => void): void {
     const step = (index: number, previous: TapeFrame | undefined) => {
-      const frame = frames[index];
-      if (!frame) return;
-      const recordedGapMs = frame.tMs - (previous?.tMs ?? startTMs);
-      this.after(this.replayGap(recordedGapMs, index, previous?.method === 'notifications/progress'), () => {
-        send(frame);
-        step(index + 1, frame);
+      if (!frames[index]) return;
+      const recordedGapMs = frames[index].tMs - (previous?.tMs ?? startTMs);
+      this.after(this.replayGap(recordedGapMs, index), () => {
+        let last = index;
+        send(frames[index]!);
+        while (frames[last + 1]?.flags.includes('same-read')) send(frames[++last]!, SAME_READ);
+        step(last + 1, frames[last]);
       });
     };
     step(0, undefined);
   }
 
   /** A notification or a request from the recorded server; requests get a fresh id. */
-  private serverMessage(frame: TapeFrame, message: JsonObject): void {
-    if (frame.kind !== 'request') return this.emit(message);
+  private serverMessage(frame: TapeFrame, message: JsonObject, meta?: ReceiveMeta): void {
+    if (frame.kind !== 'request') return this.emit(message, meta);
     const id = `replay-${this.nextServerId++}`;
     this.askedClient.set(idKey(id), frame);
-    this.emit({ ...message, id });
+    this.emit({ ...message, id }, meta);
   }
 
   private clientAnswer(message: JsonObject, id: JsonRpcId, text: string): void {
@@ -181,7 +225,8 @@ export class ReplayTransport implements Transport {
     this.askedClient.delete(key);
     const recorded = this.script.clientAnswers.get(asked.seq);
     const recordedMessage = recorded ? parse(recorded.message) : undefined;
-    const strip = (m: JsonObject | undefined) => (m ? canonicalJson({ result: m.result, error: m.error }) : '(none)');
+    const redact = (value: unknown) => (this.options.redactor ? this.options.redactor.redact(value).value : value);
+    const strip = (m: JsonObject | undefined) => (m ? canonicalJson(redact({ result: m.result, error: m.error })) : '(none)');
     if (strip(recordedMessage) !== strip(message)) {
       this.stats.answerDifferences.push(`${asked.method ?? 'request'}: recorded ${strip(recordedMessage)}, got ${strip(message)}`);
     }
@@ -246,17 +291,15 @@ export class ReplayTransport implements Transport {
 
   /**
    * How long to wait before a frame, given its recorded gap to the frame before it (or to the
-   * request), scaled by --speed. As fast as possible (no --speed) still spaces an exchange's frames
-   * by a millisecond, and what follows a progress notification by AFTER_PROGRESS_MS, never more
-   * than recorded: a client that reads a progress notification in the same chunk as the answer
-   * may drop it, as the SDK does, and a millisecond is not enough on a busy machine.
+   * request), scaled by --speed. Without --speed the first frame goes at once and the others keep
+   * their recorded spacing: squeezing it would make a client read together what the server sent
+   * apart (and the MCP SDK drops a progress notification read together with its answer).
    */
-  private replayGap(recordedGapMs: number, index: number, afterProgress: boolean): number {
+  private replayGap(recordedGapMs: number, index: number): number {
     const speed = this.options.speed ?? 0;
     const gap = Math.max(0, recordedGapMs);
     if (speed > 0) return gap / speed;
-    if (index === 0) return 0;
-    return Math.min(gap, afterProgress ? AFTER_PROGRESS_MS : 1);
+    return index === 0 ? 0 : gap;
   }
 
   /** Even "at once" goes through the timer queue: order is kept and the pipeline is not re-entered. */
@@ -268,8 +311,9 @@ export class ReplayTransport implements Transport {
     this.timers.add(timer);
   }
 
-  private emit(message: JsonObject): void {
-    this.onmessage?.(JSON.stringify(message));
+  private emit(message: JsonObject, meta?: ReceiveMeta): void {
+    if (meta) this.onmessage?.(JSON.stringify(message), meta);
+    else this.onmessage?.(JSON.stringify(message));
   }
 
   async close(): Promise<void> {

@@ -44,7 +44,7 @@ export class ChildProcessTransport extends LineStreamTransport {
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.once('error', (error) => {
-        const info: CloseInfo = { reason: `could not start "${childOptions.command}": ${error.message}`, exitCode: 127, signal: null };
+        const info: CloseInfo = { reason: `could not start "${childOptions.command}": ${error.message}`, exitCode: 127, signal: null, startFailed: child.pid === undefined };
         this.finish(info);
         resolve(info);
       });
@@ -65,6 +65,7 @@ export class ChildProcessTransport extends LineStreamTransport {
   /** The MCP stdio shutdown: close stdin, wait, then SIGTERM, then SIGKILL. */
   override async close(): Promise<void> {
     const grace = this.childOptions.shutdownGraceMs ?? 2000;
+    this.flush();
     if (!this.child.stdin!.writableEnded) this.child.stdin!.end();
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const timeout = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());

@@ -16,7 +16,12 @@ export interface ReceiveMeta {
    * second parse). The transport keeps no reference to it.
    */
   parsed?: unknown;
+  /** It came in the same read of the peer's stream as the message before it (stdio). */
+  sameRead?: boolean;
 }
+
+/** The meta of a message that came in the same read as the one before: one object, never changed. */
+export const SAME_READ: ReceiveMeta = Object.freeze({ sameRead: true });
 
 /** What the pipeline knows about a message it hands a transport, so none has to re-parse it. */
 export interface SendMeta {
@@ -25,6 +30,11 @@ export interface SendMeta {
   relatedRequestId?: JsonRpcId;
   /** The client's HTTP request that carried it, when there was one (headers to pass on). */
   http?: HttpMeta;
+  /**
+   * It came in the same read as the message sent before it: a stream transport may send both in
+   * one write. Without it, a message leaves in a write of its own, as the peer wrote it.
+   */
+  sameRead?: boolean;
 }
 
 export interface CloseInfo {
@@ -32,6 +42,8 @@ export interface CloseInfo {
   reason: string;
   exitCode?: number | null;
   signal?: NodeJS.Signals | null;
+  /** The peer never came up (a server command that could not be run). */
+  startFailed?: boolean;
 }
 
 export interface Transport {

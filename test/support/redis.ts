@@ -1,6 +1,7 @@
 /** A real redis-server on a free loopback port, started for a test file and stopped after. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from './servers.js';
+import { missingTool } from './tools.js';
 
 export interface RunningRedis {
   url: string;
@@ -10,6 +11,8 @@ export interface RunningRedis {
 }
 
 export async function startRedis(port?: number): Promise<RunningRedis> {
+  const missing = missingTool('redis-server');
+  if (missing) throw new Error(missing);
   const chosen = port ?? (await freePort());
   // No persistence: each test run starts empty and leaves nothing behind.
   const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -40,5 +43,30 @@ export async function startRedis(port?: number): Promise<RunningRedis> {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * A redis-server for a whole test file, or, when none is installed, a stand-in whose address
+ * fails the tests that use it with "not run: ... needs redis-server", so the file's other tests
+ * still run.
+ */
+export async function redisForFile(): Promise<RunningRedis> {
+  const missing = missingTool('redis-server');
+  if (!missing) return startRedis();
+  const notRun = (): never => {
+    throw new Error(missing);
+  };
+  return {
+    get url() {
+      return notRun();
+    },
+    get port() {
+      return notRun();
+    },
+    get child() {
+      return notRun();
+    },
+    stop: async () => undefined,
   };
 }

@@ -6,13 +6,25 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpMeta } from '../../core/context.js';
-import { describeParseError, ErrorCode, summarize } from '../../core/jsonrpc.js';
+import { checkRequestHeaders, isModernVersion, ModernErrorCode, requestEra, type ParamHeader } from '../../core/era.js';
+import { describeParseError, ErrorCode, errorResponse, isObject, summarize } from '../../core/jsonrpc.js';
 import type { Logger } from '../../core/log.js';
 import type { EventLog } from '../../session/event-tracker.js';
 import { accepts, header, HttpError, isJsonContentType, readBody, sendHttpError } from '../http/body.js';
 import type { HttpEndpoint, SessionOpener } from '../http/endpoint.js';
 import { StreamableHttpSession, type IncomingMessage as SessionMessage } from './session.js';
 import type { StatelessRelay } from './stateless.js';
+import type { ModernConversation } from './conversation.js';
+
+/** Serves modern (2026-07-28) POSTs: no session, grouped into conversations by who sends them. */
+export interface ModernRouter {
+  /** The conversation these messages belong to, opened when new. */
+  conversation(messages: SessionMessage[], http: HttpMeta, socket: object): Promise<ModernConversation>;
+  /** A POST refused before any conversation saw it (its headers disagree with its body): for the tape. */
+  refused(messages: SessionMessage[], answer: string, http: HttpMeta): void;
+  /** The tool's arguments mirrored in Mcp-Param-* headers, when known. */
+  paramHeaders(tool: unknown): ParamHeader[] | undefined;
+}
 
 export interface StreamableHttpEndpointOptions {
   opener: SessionOpener;
@@ -21,8 +33,10 @@ export interface StreamableHttpEndpointOptions {
   streamTag?: string;
   maxBodyBytes: number;
   logger: Logger;
-  /** Relays sessionless exchanges (no initialize, no Mcp-Session-Id); without it they get 400. */
+  /** Relays sessionless 2025 exchanges (no initialize, no Mcp-Session-Id); without it they get 400. */
   stateless?: StatelessRelay;
+  /** Serves modern POSTs through the pipeline; without it they are treated as sessionless. */
+  modern?: ModernRouter;
 }
 
 export class StreamableHttpEndpoint implements HttpEndpoint {
@@ -70,12 +84,42 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
     if (initialize) {
       if (messages.length > 1) throw new HttpError(400, 'Invalid Request: initialize must be sent on its own', ErrorCode.InvalidRequest);
       session = await this.openSession(http);
+    } else if (!header(req, 'mcp-session-id') && this.options.modern && isModernPost(messages, header(req, 'mcp-protocol-version'))) {
+      return this.modernPost(messages, req, res, http);
     } else if (!header(req, 'mcp-session-id') && this.options.stateless) {
       return this.options.stateless.relay(req, res, body, http);
     } else {
       session = await this.requireSession(req, http);
     }
     session.acceptPost(messages, res, http);
+  }
+
+  /**
+   * A modern POST: its routing headers are checked against its body (a disagreement is the 400
+   * HeaderMismatch the specification prescribes, and goes on the tape), then it joins its
+   * conversation, whose pipeline sees it like any other message.
+   */
+  private async modernPost(messages: SessionMessage[], req: IncomingMessage, res: ServerResponse, http: HttpMeta): Promise<void> {
+    const modern = this.options.modern!;
+    for (const message of messages) {
+      const params = isObject(message.parsed) && isObject(message.parsed.params) ? message.parsed.params : undefined;
+      const mismatch = checkRequestHeaders(message.parsed, req.headers, message.summary.method === 'tools/call' ? modern.paramHeaders(params?.name) : undefined);
+      if (!mismatch) continue;
+      const answer = JSON.stringify(errorResponse(message.summary.id ?? null, ModernErrorCode.HeaderMismatch, `Header mismatch: ${mismatch.message}`, { mismatch: { header: mismatch.header, ...(mismatch.got === undefined ? {} : { got: mismatch.got }), expected: mismatch.expected } }));
+      this.options.logger.warn(`refused a ${message.summary.method} POST: ${mismatch.message}`);
+      modern.refused(messages, answer, http);
+      res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
+      return;
+    }
+    let conversation: ModernConversation;
+    try {
+      conversation = await modern.conversation(messages, http, req.socket);
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      if ((error as Error).name === 'SessionStoreError') throw new HttpError(503, `Service Unavailable: ${(error as Error).message}`, ErrorCode.InternalError);
+      throw new HttpError(502, `Bad Gateway: cannot reach the upstream server: ${(error as Error).message}`, ErrorCode.UpstreamClosed);
+    }
+    conversation.acceptPost(messages, res, http);
   }
 
   private async get(req: IncomingMessage, res: ServerResponse, http: HttpMeta): Promise<void> {
@@ -147,6 +191,11 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
   async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.close({ reason: 'proxy shutting down' })));
   }
+}
+
+/** A POST of the modern era: a message names a modern protocol version in its `_meta`, or the header does. */
+function isModernPost(messages: SessionMessage[], versionHeader: string | undefined): boolean {
+  return messages.some((m) => requestEra(m.parsed) === 'modern') || isModernVersion(versionHeader?.trim());
 }
 
 /** A POST body: one JSON-RPC message or an array of them. */

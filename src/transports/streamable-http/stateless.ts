@@ -1,6 +1,7 @@
 /**
- * Stateless exchanges (MCP 2026-07-28 style: no initialize, no Mcp-Session-Id, routing headers
- * such as Mcp-Method/Mcp-Name and per-request `_meta`). Relayed to the upstream untouched at the
+ * Sessionless 2025 exchanges (a client of a stateless server: no initialize, no Mcp-Session-Id;
+ * modern POSTs, which carry a `_meta` envelope, go through the pipeline instead, see
+ * conversation.ts). Relayed to the upstream untouched at the
  * HTTP level (status, headers, a JSON or SSE body streamed through as it arrives); the messages
  * are still reported so they land on the tape, each exchange as its own session.
  */
@@ -40,7 +41,7 @@ export class StatelessRelay {
     const started = performance.now();
     const headers: Record<string, string> = { ...this.options.forwardHeaders(http) };
     // Unlike in a session, these are the client's to set: relayed as they came.
-    for (const name of ['content-type', 'accept', 'mcp-protocol-version']) {
+    for (const name of ['content-type', 'accept', 'mcp-protocol-version', 'mcp-method', 'mcp-name']) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }

@@ -10,7 +10,9 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage as HttpResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { idKey, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
+import { headersFor, META, type ParamHeader } from '../../core/era.js';
+import { idKey, isObject, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
+import { ToolHeaderBook } from '../../core/tool-headers.js';
 import type { HttpMeta } from '../../core/context.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/secrets.js';
@@ -23,6 +25,8 @@ export interface StreamableHttpUpstreamOptions {
   headers?: Record<string, string>;
   /** The client headers to pass on for a message (the HTTP policy decides). */
   forwardHeaders?: (http: HttpMeta | undefined) => Record<string, string>;
+  /** A tool's Mcp-Param-* arguments as the proxy knows them; without it, from the tools/list answers this upstream relays. */
+  paramHeaders?: (tool: unknown) => ParamHeader[] | undefined;
   logger?: Logger;
   /** Resumption attempts for a dropped stream before giving up. Default 5. */
   maxReconnects?: number;
@@ -53,6 +57,11 @@ export class StreamableHttpUpstream implements Transport {
   private readonly answered = new Set<string>();
   private readonly inFlight = new Set<{ abort(): void }>();
   private getStreamOpen = false;
+  /** Open subscriptions/listen POSTs: closing one (the client cancelled it) closes the stream. */
+  private readonly listens = new Map<string, PostHandle>();
+  private readonly closedListens = new Set<string>();
+  private readonly tools = new ToolHeaderBook();
+  private toolsListKey?: string;
   private closed = false;
   private ended = false;
   private readonly logger: Logger;
@@ -78,26 +87,48 @@ export class StreamableHttpUpstream implements Transport {
     return headers;
   }
 
+  /**
+   * The routing headers a modern message needs, derived from the body as sent (after any rule or
+   * person changed it): MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Param-*.
+   */
+  private routingHeaders(text: string): { headers: Record<string, string>; message?: unknown } {
+    if (!text.includes(META.protocolVersion)) return { headers: {} };
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return { headers: {} };
+    }
+    const tool = isObject(message) && isObject(message.params) ? message.params.name : undefined;
+    const params = this.options.paramHeaders?.(tool) ?? this.tools.of(tool);
+    return { headers: headersFor(message, params), message };
+  }
+
   private async post(text: string, meta: SendMeta | undefined): Promise<void> {
     const summary = meta?.summary ?? summarize(JSON.parse(text));
     const initialize = summary.kind === 'request' && summary.method === 'initialize';
     if (initialize) this.initializeKey = idKey(summary.id);
+    if (summary.kind === 'request' && summary.method === 'tools/list') this.toolsListKey = idKey(summary.id);
     const awaited = summary.kind === 'request' ? idKey(summary.id) : undefined;
-    const headers = { ...this.headers(meta, 'application/json, text/event-stream'), 'content-type': 'application/json' };
+    const routing = this.routingHeaders(text);
+    if (summary.method === 'notifications/cancelled') this.closeListen(routing.message ?? safeParse(text));
+    const headers = { ...this.headers(meta, 'application/json, text/event-stream'), ...routing.headers, 'content-type': 'application/json' };
     const controller = new PostHandle();
     this.inFlight.add(controller);
+    if (summary.kind === 'request' && summary.method === 'subscriptions/listen') this.listens.set(idKey(summary.id), controller);
     try {
       let res: PostAnswer;
       try {
         res = await post(this.options.url, headers, text, controller);
       } catch (error) {
-        if (this.closed) return;
+        if (this.closed || controller.aborted) return;
         this.ondeliveryfailed?.(text, `upstream ${this.shownUrl} is unreachable: ${causeOf(error)}`);
         if (initialize) this.initializeFailed(`the upstream ${this.shownUrl} could not be reached for initialize: ${causeOf(error)}`);
         return;
       }
+      // A session is only one the server opened: never one named by a refusal (4xx, 5xx).
       const sessionId = res.header('mcp-session-id');
-      if (sessionId && !this.sessionId) this.sessionId = sessionId;
+      if (sessionId && !this.sessionId && res.status >= 200 && res.status <= 299) this.sessionId = sessionId;
       if (res.status === 404 && this.sessionId) {
         res.discard();
         this.ondeliveryfailed?.(text, 'the upstream session has expired (404 Not Found)');
@@ -130,12 +161,25 @@ export class StreamableHttpUpstream implements Transport {
         if (this.closed) return;
         this.logger.debug(`upstream answer to ${summary.method ?? summary.kind} broke off: ${causeOf(error)}`);
       }
-      if (awaited) this.unanswered(text, awaited, 'the upstream closed the answer stream and it could not be resumed');
+      // A listen stream the client cancelled ends with no answer, as it should.
+      if (awaited && !this.closedListens.delete(awaited)) this.unanswered(text, awaited, 'the upstream closed the answer stream and it could not be resumed');
       if (this.initializeRefused !== undefined) this.initializeFailed(this.initializeRefused);
     } finally {
       this.inFlight.delete(controller);
       if (awaited) this.answered.delete(awaited);
+      if (awaited && this.listens.get(awaited) === controller) this.listens.delete(awaited);
     }
+  }
+
+  /** The client closed a listen stream (notifications/cancelled naming it): the upstream stream is closed too. */
+  private closeListen(message: unknown): void {
+    const requestId = isObject(message) && isObject(message.params) ? message.params.requestId : undefined;
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const handle = this.listens.get(idKey(requestId));
+    if (!handle) return;
+    this.listens.delete(idKey(requestId));
+    this.closedListens.add(idKey(requestId));
+    handle.abort();
   }
 
   /** A request whose answer did not come with its POST (nor any resumption of it) is answered with an error. */
@@ -170,6 +214,7 @@ export class StreamableHttpUpstream implements Transport {
   private async relayStream(body: AsyncIterable<EventSourceMessage>, related: JsonRpcId | undefined, awaited: string | undefined): Promise<void> {
     let lastEventId: string | undefined;
     let stream: AsyncIterable<EventSourceMessage> | undefined = body;
+    let resumed = false;
     for (let attempt = 0; stream && !this.closed; ) {
       try {
         for await (const event of stream) {
@@ -177,21 +222,24 @@ export class StreamableHttpUpstream implements Transport {
           attempt = 0;
           if (event.id) lastEventId = event.id;
           if ((event.event === undefined || event.event === 'message') && event.data) this.received(event.data, related);
+          // A resumed stream is a GET the server may keep open once the answer came: done with it.
+          if (resumed && awaited !== undefined && this.answered.has(awaited)) break;
         }
       } catch (error) {
         if (this.closed) return;
         this.logger.debug(`upstream stream dropped: ${causeOf(error)}`);
       }
-      if (awaited === undefined || this.answered.has(awaited) || !lastEventId || this.closed) break;
+      if (awaited === undefined || this.answered.has(awaited) || !lastEventId || this.closed || this.closedListens.has(awaited)) break;
       if (attempt++ >= (this.options.maxReconnects ?? 5)) {
         this.logger.warn('upstream stream dropped before its answer and could not be resumed');
         break;
       }
       await delay(this.retryMs ?? (this.options.reconnectDelayMs ?? 250) * 2 ** (attempt - 1));
-      const resumed = await this.resume(lastEventId);
+      const again = await this.resume(lastEventId);
       // 404/405: the server cannot resume this stream; trying again will not change that.
-      if (resumed === 'refused') break;
-      stream = resumed ?? emptyStream();
+      if (again === 'refused') break;
+      stream = again ?? emptyStream();
+      resumed = true;
     }
   }
 
@@ -218,6 +266,8 @@ export class StreamableHttpUpstream implements Transport {
       try {
         yield* events;
       } finally {
+        // Left early (the answer came) or ended: either way the GET is done.
+        handle.abort();
         inFlight.delete(handle);
       }
     })();
@@ -269,12 +319,16 @@ export class StreamableHttpUpstream implements Transport {
 
   private received(text: string, related?: JsonRpcId): void {
     let parsed: unknown;
-    if (this.initializeKey !== undefined || related !== undefined) {
+    if (this.initializeKey !== undefined || related !== undefined || this.toolsListKey !== undefined) {
       parsed = safeParse(text);
       const summary = summarize(parsed);
       if ((summary.kind === 'response' || summary.kind === 'error') && summary.hasId) {
         const key = idKey(summary.id);
         this.answered.add(key);
+        if (key === this.toolsListKey && !this.options.paramHeaders) {
+          this.toolsListKey = undefined;
+          this.tools.learn(parsed);
+        }
         if (key === this.initializeKey) {
           this.initializeKey = undefined;
           if (summary.kind === 'error') this.initializeRefused = `the upstream answered initialize with an error: ${preview(text)}`;
@@ -336,7 +390,9 @@ class PostHandle {
 
   abort(): void {
     this.aborted = true;
-    this.req?.destroy(abortError());
+    // Without an error: a socket whose answer is being read has no one listening for one, and
+    // the AbortError went unhandled. An answer still streaming just ends, as its reader expects.
+    this.req?.destroy();
     this.controller?.abort();
   }
 }

@@ -127,6 +127,30 @@ describe('--max-sessions', () => {
     }
   });
 
+  it('counts MCP 2026-07-28 conversations against the cap', async () => {
+    const { proxy, store } = await proxyWith({ limits: { maxSessions: 1 } });
+    const modern = (client: string) => ({
+      method: 'POST',
+      headers: { ...POST, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'ping' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: client, version: '1' } } } }),
+    });
+    try {
+      const first = await fetch(proxy.urls.streamableHttp, modern('first'));
+      expect(first.status).not.toBe(503);
+      await first.text();
+      // A second client identity would open a second conversation: over the cap.
+      const second = await fetch(proxy.urls.streamableHttp, modern('second'));
+      expect(second.status).toBe(503);
+      await second.text();
+      const legacy = await fetch(proxy.urls.streamableHttp, { method: 'POST', headers: POST, body: INIT });
+      expect(legacy.status).toBe(503);
+      await legacy.text();
+    } finally {
+      await proxy.close({ drainTimeoutMs: 0 });
+      store.close();
+    }
+  });
+
   it('counts sessionless requests in flight against the cap', async () => {
     const fixture: RunningFixture = await startFixture(join(ROOT, 'test', 'fixtures', 'hostile-http-server.mjs'), ['pretty']);
     const { proxy, store } = await proxyWith({ limits: { maxSessions: 1 } }, { kind: 'streamable', url: `http://127.0.0.1:${fixture.port}/mcp` });

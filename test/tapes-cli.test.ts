@@ -79,8 +79,8 @@ describe('tapes show', () => {
       at(/→ request\s+tools\/call get-sum #\d+$/),
       at(/← response\s+tools\/call get-sum #\d+ \d+\.\d ms$/),
     ];
-    expect(steps[0]).toBe(0);
-    expect(steps.every((index, i) => index > (i === 0 ? -1 : steps[i - 1]!))).toBe(true);
+    expect(steps[0], lines.join('\n')).toBe(0);
+    expect(steps.every((index, i) => index > (i === 0 ? -1 : steps[i - 1]!)), `${steps.join(' ')}\n${lines.join('\n')}`).toBe(true);
     expect(stdout.includes(ESC)).toBe(false);
   });
 

@@ -72,41 +72,24 @@ async function getsSeen(fixture: RunningFixture, count: number): Promise<{ at: n
 }
 
 describe('an upstream that dies with requests pending', () => {
-  it('Streamable HTTP: every pending call gets an error once its stream cannot be resumed', async () => {
-    const server = await startEverything('streamableHttp');
-    const proxy = await proxyTo({ kind: 'streamable', url: server.url });
-    const client = await connected(proxy.urls.streamableHttp);
+  it.each([
+    // A stream with event ids is resumed a few times (backing off) before its call is answered with an error.
+    ['streamableHttp', 'streamable', /upstream.*(could not be resumed|unreachable)|before answering/, 20_000],
+    // A legacy session cannot be resumed: the calls are answered as soon as the stream drops.
+    ['sse', 'sse', /upstream SSE stream .* dropped/, 5_000],
+  ] as const)('%s: every pending call gets an error, well before the client would give up', async (mode, kind, why, within) => {
+    const server = await startEverything(mode);
     try {
-      const calls = Array.from({ length: 5 }, () => client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 60, steps: 60 } }, undefined, { timeout: 25_000 }));
-      await new Promise((r) => setTimeout(r, 1000));
-      server.child.kill('SIGKILL');
-      const results = await settle(calls);
-      expect(results.map((r) => r.ok)).toEqual([false, false, false, false, false]);
-      for (const r of results) expect(r.message).toMatch(/upstream.*(could not be resumed|unreachable)|before answering/);
-      // Well before the client's own timeout: the proxy said so, the client did not give up.
-      for (const r of results) expect(r.ms).toBeLessThan(20_000);
+      await throughProxy({ kind, url: server.url }, async (client) => {
+        const calls = Array.from({ length: 5 }, () => client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 60, steps: 60 } }, undefined, { timeout: 25_000 }));
+        await new Promise((r) => setTimeout(r, 1000));
+        server.child.kill('SIGKILL');
+        const results = await settle(calls);
+        expect(results.map((r) => r.ok)).toEqual([false, false, false, false, false]);
+        for (const r of results) expect(r.message).toMatch(why);
+        for (const r of results) expect(r.ms).toBeLessThan(within);
+      });
     } finally {
-      await client.close().catch(() => undefined);
-      await proxy.close({ drainTimeoutMs: 0 });
-      await server.stop();
-    }
-  });
-
-  it('legacy SSE: every pending call gets an error as soon as the stream drops', async () => {
-    const server = await startEverything('sse');
-    const proxy = await proxyTo({ kind: 'sse', url: server.url });
-    const client = await connected(proxy.urls.streamableHttp);
-    try {
-      const calls = Array.from({ length: 5 }, () => client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 60, steps: 60 } }, undefined, { timeout: 25_000 }));
-      await new Promise((r) => setTimeout(r, 1000));
-      server.child.kill('SIGKILL');
-      const results = await settle(calls);
-      expect(results.map((r) => r.ok)).toEqual([false, false, false, false, false]);
-      for (const r of results) expect(r.message).toMatch(/upstream SSE stream .* dropped/);
-      for (const r of results) expect(r.ms).toBeLessThan(5_000);
-    } finally {
-      await client.close().catch(() => undefined);
-      await proxy.close({ drainTimeoutMs: 0 });
       await server.stop();
     }
   });

@@ -35,8 +35,8 @@ export function addListenOptions(command: Command): Command {
     .option('--allow-remote', 'with --listen on an address other machines can reach (0.0.0.0, a LAN address): do it anyway; mcp-tap has no authentication of its own')
     .option('--max-sessions <n>', 'with --listen: client sessions (and sessionless requests in flight) at once; more get 503 (default: 64 with a server command, one process each; 10000 otherwise)')
     .option('--request-timeout <seconds>', 'with --listen: how long a client may take to send a request, headers and body (streams going out are not limited)', String(DEFAULT_REQUEST_TIMEOUT_MS / 1000))
-    .option('--session-buffer <size>', 'with --listen: memory one session may hold for its client: SSE events kept for resumption and output a slow client has not read', `${DEFAULT_SESSION_BUFFER_BYTES / MIB}MiB`)
-    .option('--total-buffer <size>', 'with --listen: the same, for all sessions together', `${DEFAULT_TOTAL_BUFFER_BYTES / MIB}MiB`);
+    .option('--session-buffer <size>', 'with --listen: bytes of SSE events one session keeps for Last-Event-ID resumption', `${DEFAULT_SESSION_BUFFER_BYTES / MIB}MiB`)
+    .option('--total-buffer <size>', 'with --listen: the same, for all sessions together (the largest gives up its oldest first)', `${DEFAULT_TOTAL_BUFFER_BYTES / MIB}MiB`);
 }
 
 /**

@@ -37,7 +37,7 @@ export {
   type TapeDocumentSession,
   type TapeDocumentFrame,
 } from './tape/export.js';
-export { renderTimeline, timelineLine, tapeHeader, type TimelineOptions } from './tape/timeline.js';
+export { renderExchanges, renderTimeline, exchangeLine, timelineLine, tapeHeader, tapePeers, type TapePeers, type TimelineOptions } from './tape/timeline.js';
 
 export { createProxy, type Proxy, type ProxyOptions, type RecordOptions } from './proxy/create.js';
 export { runStdioProxy, type StdioProxyOptions, type StdioProxyResult } from './proxy/stdio.js';
@@ -56,7 +56,7 @@ export { StreamableHttpUpstream, type StreamableHttpUpstreamOptions } from './tr
 export { ReplayTransport, type ReplayOptions, type ReplayStats } from './transports/replay.js';
 export { RequestMatcher, requestKey, describeRequest, type MatcherOptions } from './tape/matcher.js';
 export { buildReplayScript, type ReplayScript } from './tape/replay-script.js';
-export { verifySession, type VerifyReport, type VerifiedRequest, type VerifyOptions } from './tape/verify.js';
+export { sessionGroups, verifySession, type VerifyReport, type VerifiedRequest, type VerifyOptions } from './tape/verify.js';
 export { diffTapes, hasDifferences, type TapeDiff } from './tape/diff.js';
 export { jsonDiff, describeDifference, type Difference } from './tape/json-diff.js';
 export { BreakpointInterceptor } from './interceptors/breakpoints.js';

@@ -86,6 +86,20 @@ describe('the exchange model', () => {
     expect(log.exchanges()[3]!.marks).toEqual(['modified', 'paused', 'pause-timeout']);
   });
 
+  it('pairs a request with the answer its client got when a rule stopped the real one', () => {
+    const log = buildExchanges([
+      frame('c2s', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'leaky' } }),
+      // The server's answer, stopped by a rule, then the error the proxy sent the client instead.
+      frame('s2c', { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'secret' }] } }, { action: 'block' }),
+      frame('s2c', { jsonrpc: '2.0', id: 1, error: { code: -32001, message: 'answers of leaky are blocked' } }, { action: 'block', flags: ['synthesized'] }),
+    ]);
+    const [call] = log.exchanges();
+    expect(call).toMatchObject({ outcome: 'blocked', error: { code: -32001 } });
+    expect(call!.answer!.flags).toContain('synthesized');
+    expect(call!.stopped!.message).toMatchObject({ result: { content: [{ text: 'secret' }] } });
+    expect(log.items().map((i) => i.type)).toEqual(['exchange']);
+  });
+
   it('puts a 2025 server request under the client request it was made during', () => {
     const log = buildExchanges([
       frame('c2s', { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'needs-roots' } }),

@@ -111,6 +111,15 @@ describe('Redactor: defaults', () => {
     expect(new Redactor().redact(numericToken, JSON.stringify(numericToken)).value).toBe(numericToken);
   });
 
+  it('never replaces the requestState of a multi round-trip call, whatever key pattern is in force', () => {
+    const retry = { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'confirm', requestState: 'opaque-secret-token', inputResponses: {} } };
+    const answer = { jsonrpc: '2.0', id: 4, result: { resultType: 'input_required', requestState: 'opaque-secret-token' } };
+    for (const redactor of [new Redactor(), new Redactor(['*state*', '*secret*'])]) {
+      expect(redactor.redact(retry, JSON.stringify(retry)).value).toBe(retry);
+      expect(redactor.redact(answer, JSON.stringify(answer)).value).toBe(answer);
+    }
+  });
+
   it('is off with defaults = false', () => {
     expect(new Redactor([], false).redact(message, JSON.stringify(message)).value).toBe(message);
   });

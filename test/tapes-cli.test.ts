@@ -58,8 +58,22 @@ describe('tapes list', () => {
 });
 
 describe('tapes show', () => {
-  it('prints the header and the timeline in order, with arrows, tools and latencies, and no colour off a terminal', async () => {
+  it('prints one line per exchange: the request with its outcome and latency, what belongs to no request as its frame', async () => {
     const { code, stdout } = await runCli(['tapes', 'show', 'sample', '--store', store]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}client {5}test-client 1\.0\.0$/m);
+    const lines = frameLines(stdout);
+    expect(lines[0]).toMatch(/→ initialize #0 ok \d+\.\d ms$/);
+    expect(lines[1]).toMatch(/→ notification notifications\/initialized$/);
+    expect(lines.find((l) => l.includes('echo'))).toMatch(/→ tools\/call echo #\d+ ok \d+\.\d ms$/);
+    expect(lines.find((l) => l.includes('get-sum'))).toMatch(/→ tools\/call get-sum #\d+ ok \d+\.\d ms$/);
+    // A request line stands for its answer too: no response lines.
+    expect(lines.some((l) => /response/.test(l))).toBe(false);
+    expect(stdout.includes(ESC)).toBe(false);
+  });
+
+  it('prints the header and the frames in order with --frames, with arrows, tools and latencies, and no colour off a terminal', async () => {
+    const { code, stdout } = await runCli(['tapes', 'show', 'sample', '--frames', '--store', store]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^tape sample\n/);
     expect(stdout).toMatch(/^ {2}upstream {3}\S*node .*server-everything.* stdio {2}\[stdio\]$/m);
@@ -92,7 +106,7 @@ describe('tapes show', () => {
   });
 
   it('prints each message in full with --full', async () => {
-    const { stdout } = await runCli(['tapes', 'show', 'sample', '--store', store, '--full']);
+    const { stdout } = await runCli(['tapes', 'show', 'sample', '--store', store, '--frames', '--full']);
     expect(stdout).toContain('"text": "Echo: hello tapes"');
     expect(stdout).toMatch(/→ request\s+tools\/call get-sum #\d+\n\s+\{\n\s+"method": "tools\/call",/);
   });
@@ -144,7 +158,7 @@ describe('tapes export and import', () => {
     const result = await runCli(['tapes', 'import', SAMPLE, '--store', other]);
     expect(result.code).toBe(0);
     expect(statSync(other).mode & 0o777).toBe(0o600);
-    const shown = await runCli(['tapes', 'show', 'everything-sample', '--store', other]);
+    const shown = await runCli(['tapes', 'show', 'everything-sample', '--frames', '--store', other]);
     expect(frameLines(shown.stdout).map((l) => /[→←] \w+\s+(\S+(?: [a-z-]+)?)/.exec(l)![1])).toEqual([
       'initialize',
       'initialize',

@@ -38,7 +38,9 @@ export function registerReplay(program: Command): void {
     .description(
       'Serves a client from a tape: initialize gets the recorded server\'s answer, every later request the recorded answer to the same request ' +
         '(method and params; key order, ids and _meta never matter), in recorded order when a request repeats. The server\'s notifications and ' +
-        'requests come back where they happened. On stdio by default; --listen serves HTTP, SSE and WebSocket clients. ' +
+        'requests come back where they happened. MCP 2026-07-28 clients are served too: server/discover as recorded, a multi round-trip ' +
+        "call's retry with the recorded next round, a subscriptions/listen stream acknowledged and its notifications where they happened. " +
+        'On stdio by default; --listen serves HTTP, SSE and WebSocket clients. ' +
         'At exit a summary goes to stderr.',
     )
     .argument('<tape>', 'the tape to replay')

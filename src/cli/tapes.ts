@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { exportTape, importTape, validateTapeDocument } from '../tape/export.js';
 import { TapeError } from '../tape/errors.js';
-import { renderTimeline } from '../tape/timeline.js';
+import { renderExchanges, renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
 import { openStore, selfInvocation, storeOption, UsageError } from './common.js';
 import { retryWhenBusy, type TapeStore } from '../tape/store.js';
@@ -131,22 +131,34 @@ export function registerTapes(program: Command): void {
   tapes
     .command('show')
     .description(
-      'The tape as a timeline, one line per frame: time since the start, direction (→ client to server, ← server to client), ' +
-        'kind, method (and tool), JSON-RPC id, latency of responses, the action when not "continue", flags, and the message of errors.',
+      'The tape as a timeline, one line per exchange: time since the start, who asked (→ the client, ← the server), method (and tool, ' +
+        'prompt or resource), JSON-RPC id, outcome (ok, tool error, error, input_required, blocked, mocked, ...), latency, and what came ' +
+        'with it (progress, log messages). The rounds of a multi round-trip call are shown together (↻ round 2 under round 1), a ' +
+        'subscriptions/listen stream with the notifications it delivered, a 2025 server request (↳) under the call it was made during. ' +
+        'With --frames, one line per frame instead: direction, kind, method, id, latency, action, flags and the message of errors.',
     )
     .argument('<name>', 'the tape')
     .addOption(storeOption())
+    .option('--frames', 'one line per frame, as recorded, instead of one per exchange')
     .option('--full', 'print every message in full (pretty JSON) under its line')
     .option('--json', 'print the tape (with frame and session counts), its sessions and its frames as JSON, messages parsed')
-    .addHelpText('after', examples('mcp-tap tapes show server-everything', 'mcp-tap tapes show server-everything --full | less', 'mcp-tap tapes show server-everything --json | jq \'.frames[] | select(.kind == "error")\''))
-    .action((name: string, flags: { store?: string; full?: boolean; json?: boolean }) =>
+    .addHelpText(
+      'after',
+      examples(
+        'mcp-tap tapes show server-everything',
+        'mcp-tap tapes show server-everything --frames --full | less',
+        'mcp-tap tapes show server-everything --json | jq \'.frames[] | select(.kind == "error")\'',
+      ),
+    )
+    .action((name: string, flags: { store?: string; full?: boolean; json?: boolean; frames?: boolean }) =>
       withStore(flags.store, READ_ONLY, (store) => {
         const tape = store.requireTape(name);
         if (flags.json) {
           const document = exportTape(store, name);
           return console.log(JSON.stringify({ ...document, tape: { ...document.tape, frameCount: tape.frameCount, sessionCount: tape.sessionCount } }, null, 2));
         }
-        for (const line of renderTimeline(tape, store.frames(tape.id), colorFor(process.stdout), { full: flags.full })) console.log(line);
+        const render = flags.frames ? renderTimeline : renderExchanges;
+        for (const line of render(tape, store.frames(tape.id), colorFor(process.stdout), { full: flags.full }, store.sessions(tape.id))) console.log(line);
       }),
     );
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { checkReachable, createUpstream } from '../proxy/upstream.js';
 import { describeDifference } from '../tape/json-diff.js';
 import { REDACTED } from '../tape/redact.js';
-import { secretsNeeded, verifySession, type VerifiedRequest, type VerifyReport } from '../tape/verify.js';
+import { secretsNeeded, sessionGroups, verifySession, type VerifiedRequest, type VerifyReport } from '../tape/verify.js';
 import { inert } from '../core/log.js';
 import { addVerbosity, collect, EXIT, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { colorFor } from './tapes.js';
@@ -42,6 +42,8 @@ export function registerVerify(program: Command): void {
       "Sends the tape's client messages to a real server, in order (answering the server's own requests as the client did), " +
         'and compares every answer with the recorded one. Ids are never compared, timestamps only as timestamps. ' +
         'Values redacted on the tape are left out of the comparison; those the client sent are sent again from --secret. ' +
+        "A multi round-trip call is re-driven with the live server's requestState (never the recorded one, never compared); " +
+        'a subscriptions/listen stream is opened, its acknowledgement compared, and closed. ' +
         'Exit 0 when nothing drifted, 1 when something did, 2 on a usage or runtime error.',
     )
     .argument('<tape>', 'the tape to verify against')
@@ -86,20 +88,22 @@ export function registerVerify(program: Command): void {
         );
       }
       if (spec.kind !== 'stdio') await checkReachable(spec.url);
-      const sessions = [...new Set(frames.map((f) => f.session))];
+      const groups = sessionGroups(frames);
       const print = (r: VerifiedRequest) => {
         if (flags.json || flags.quiet) return;
         const mark = r.status === 'same' ? color.green('✓') : color.red('✗');
         const latency = r.liveLatencyMs === undefined ? '' : color.dim(` ${r.liveLatencyMs.toFixed(1)} ms${r.recordedLatencyMs === undefined ? '' : ` (recorded ${r.recordedLatencyMs.toFixed(1)} ms)`}`);
-        console.log(`${mark} ${hide(r.request)}${latency}`);
+        const round = r.round === undefined ? '' : r.round > 1 ? color.dim(`  ↻ round ${r.round}`) : color.dim('  round 1');
+        const stream = r.stream ? color.dim('  stream acknowledged') : '';
+        console.log(`${mark} ${hide(r.request)}${round}${stream}${latency}`);
         if (r.error) console.log(color.red(`    ${hide(r.error)}`));
         for (const d of r.differences) console.log(color.yellow(`    ${hide(describeDifference(d))}`));
         if (r.redacted) console.log(color.dim(`    not compared (redacted on the tape): ${r.redacted.join(', ')}`));
       };
-      for (const session of sessions) {
+      for (const group of groups) {
         const upstream = createUpstream({ ...spec, ...(spec.kind === 'stdio' ? { stderr: flags.verbose ? 'inherit' : 'ignore' } : {}) }, { logger });
         const results = await verifySession(
-          frames.filter((f) => f.session === session),
+          group,
           upstream,
           { ignore: flags.ignore, timeoutMs, onResult: print, secrets },
         );

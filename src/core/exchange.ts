@@ -94,6 +94,11 @@ export interface Exchange {
   call?: CallRound;
   /** For `subscriptions/listen`: the stream it opened. */
   stream?: ListenStream;
+  /**
+   * An answer a rule or a person stopped on its way (the requester got `answer`, the proxy's
+   * error in its place, instead).
+   */
+  stopped?: ExchangeFrame;
 }
 
 export interface CallRound {
@@ -303,6 +308,12 @@ export class ExchangeLog {
     const key = this.open.get(openKey);
     const exchange = key ? this.byKey.get(key) : undefined;
     if (!exchange || exchange.answer) return undefined;
+    if (isStopped(frame)) {
+      // The real answer, stopped: the proxy's own answer follows, and that is what the requester got.
+      exchange.stopped = frame;
+      exchange.bytes += frame.bytes;
+      return { item: this.itemOf(exchange), created: false };
+    }
     this.open.delete(openKey);
     this.forgetToken(exchange);
     exchange.answer = frame;
@@ -483,6 +494,11 @@ export function nameOf(method: string, params: unknown): string | undefined {
 function resultOf(frame: ExchangeFrame | undefined): JsonObject | undefined {
   const message = frame?.message;
   return isObject(message) && isObject(message.result) ? message.result : undefined;
+}
+
+/** A message the proxy stopped on its way (blocked, dropped), as opposed to one it made. */
+function isStopped(frame: ExchangeFrame): boolean {
+  return frame.action.split('>').at(-1) === 'block' && !frame.flags.includes('synthesized');
 }
 
 /** What the proxy decided instead of forwarding, from a frame's action trail. */

@@ -89,7 +89,7 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
         redactedMatches: [...finished.redactedMatches, ...live.flatMap((t) => t.stats.redactedMatches)],
         missed: [...finished.missed, ...live.flatMap((t) => t.stats.missed)],
         housekeeping: [...finished.housekeeping, ...live.flatMap((t) => t.stats.housekeeping)],
-        unused: lists.length === 0 ? script.exchanges.map((e) => describeRequest(e.method, e.params)) : intersect(lists),
+        unused: lists.length === 0 ? script.exchanges.filter((e) => e.method !== 'server/discover').map((e) => describeRequest(e.method, e.params)) : intersect(lists),
         passedThrough: finished.passedThrough + sum(live.map((t) => t.stats.passedThrough)),
         answerDifferences: [...finished.answerDifferences, ...live.flatMap((t) => t.stats.answerDifferences)],
       };

@@ -1,11 +1,14 @@
 /**
- * Two tapes compared request by request, with the matching replay uses: requests only in one,
+ * Two tapes compared exchange by exchange, with the matching replay uses: requests only in one,
  * answers that changed (by path), tools/resources/prompts that appeared or went, latency changes.
+ * A multi round-trip call is one exchange: its rounds are compared in turn (the opaque
+ * `requestState` never), and a different number of rounds is a change. A `subscriptions/listen`
+ * stream is compared by its acknowledgement and the notifications it delivered.
  */
 import { isObject } from '../core/jsonrpc.js';
 import { answerOf, jsonDiff, type Difference } from './json-diff.js';
 import { describeRequest, RequestMatcher } from './matcher.js';
-import { buildReplayScript, type RecordedExchange } from './replay-script.js';
+import { buildReplayScript, type RecordedExchange, type ReplayScript } from './replay-script.js';
 import type { TapeFrame } from './types.js';
 import { parsePaths } from './canonical.js';
 
@@ -63,13 +66,45 @@ export interface DiffOptions {
   latencyFloorMs?: number;
 }
 
+/** The rounds of the logical call `first` begins: just it, unless it is a multi round-trip call. */
+function roundsOf(first: RecordedExchange): RecordedExchange[] {
+  const rounds = [first];
+  for (let round = first.next; round; round = round.next) rounds.push(round);
+  return rounds;
+}
+
+/** What of a listen stream is compared: what it was acknowledged with, and what it delivered. */
+function streamOf(exchange: RecordedExchange): unknown {
+  const ack = exchange.exchange.stream?.acknowledged?.message;
+  const params = isObject(ack) && isObject(ack.params) ? { ...ack.params } : {};
+  delete params._meta;
+  const delivered = exchange.exchange.notifications.filter((n) => n.direction === 's2c' && n !== exchange.exchange.stream?.acknowledged).map((n) => n.method);
+  return { acknowledged: params, delivered };
+}
+
+/** The differences between two logical calls, round by round. */
+function compareCalls(old: RecordedExchange, counterpart: RecordedExchange, ignore: string[][]): Difference[] {
+  if (old.listen) return jsonDiff(streamOf(old), streamOf(counterpart), ignore);
+  const was = roundsOf(old);
+  const now = roundsOf(counterpart);
+  const many = was.length > 1 || now.length > 1;
+  const differences: Difference[] = [];
+  for (let i = 0; i < Math.min(was.length, now.length); i++) {
+    const found = jsonDiff(answerOf(answer(was[i]!)), answerOf(answer(now[i]!)), ignore);
+    differences.push(...(many ? found.map((d) => ({ ...d, path: `round ${i + 1} ${d.path}` })) : found));
+  }
+  if (was.length !== now.length) differences.push({ path: 'rounds', kind: 'changed', recorded: was.length, live: now.length });
+  return differences;
+}
+
 export function diffTapes(a: TapeFrame[], b: TapeFrame[], options: DiffOptions = {}): TapeDiff {
-  const ignore = parsePaths(options.ignore ?? []);
+  const ignore = [...parsePaths(options.ignore ?? []), ['result', 'requestState']];
   const before = buildReplayScript(a);
   const after = buildReplayScript(b);
-  const all = (s: typeof before) => [...(s.initialize ? [s.initialize] : []), ...s.exchanges].filter((e) => e.response);
-  // initialize params carry the client's name and version; match it on the method alone.
-  const key = (e: RecordedExchange) => (e.method === 'initialize' ? {} : e.params);
+  // Logical calls: a multi round-trip call by its first round; a listen stream has no answer until it ends.
+  const all = (s: ReplayScript) => [...(s.initialize ? [s.initialize] : []), ...s.exchanges].filter((e) => (e.response || e.listen) && !e.previous);
+  // initialize and server/discover params carry the client's name and version; match them on the method alone.
+  const key = (e: RecordedExchange) => (e.method === 'initialize' || e.method === 'server/discover' ? {} : e.params);
   const matcher = new RequestMatcher(all(after).map((e) => ({ method: e.method, params: key(e), item: e })));
   const diff: TapeDiff = { added: [], removed: [], changed: [], lists: [], latency: [], same: 0 };
   const latencies = new Map<string, { before: number[]; after: number[] }>();
@@ -80,7 +115,7 @@ export function diffTapes(a: TapeFrame[], b: TapeFrame[], options: DiffOptions =
       diff.removed.push(described);
       continue;
     }
-    const differences = jsonDiff(answerOf(answer(old)), answerOf(answer(counterpart)), ignore);
+    const differences = compareCalls(old, counterpart, ignore);
     if (differences.length === 0) diff.same++;
     else diff.changed.push({ request: described, differences });
     const list = LISTS[old.method];
@@ -92,8 +127,8 @@ export function diffTapes(a: TapeFrame[], b: TapeFrame[], options: DiffOptions =
       if (added.length > 0 || removed.length > 0) diff.lists.push({ list: list.list, added, removed });
     }
     const times = latencies.get(described) ?? { before: [], after: [] };
-    if (old.response?.latencyMs !== undefined) times.before.push(old.response.latencyMs);
-    if (counterpart.response?.latencyMs !== undefined) times.after.push(counterpart.response.latencyMs);
+    if (!old.listen && old.response?.latencyMs !== undefined) times.before.push(old.response.latencyMs);
+    if (!counterpart.listen && counterpart.response?.latencyMs !== undefined) times.after.push(counterpart.response.latencyMs);
     latencies.set(described, times);
   }
   diff.added = matcher.unused().map((c) => describeRequest(c.method, c.item.params));

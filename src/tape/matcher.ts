@@ -1,8 +1,9 @@
 /**
  * Request matching for replay, verify and tape diffs: a request matches a recorded one when the
  * method and the canonical params are the same. Key order, whitespace and the JSON-RPC id never
- * matter; `_meta` (progress tokens and the like) is ignored, and so are the caller's `ignore`
- * paths into params. Identical requests are served in recorded order, as VCR does.
+ * matter; `_meta` (progress tokens and the like) is ignored, and so is `requestState` (the opaque
+ * state of a multi round-trip call, the server's to mint and never compared), and the caller's
+ * `ignore` paths into params. Identical requests are served in recorded order, as VCR does.
  */
 import { isObject } from '../core/jsonrpc.js';
 import { canonicalJson, parsePaths, withoutPaths } from './canonical.js';
@@ -17,8 +18,8 @@ export interface MatcherOptions {
 /** The part of a request that decides its match. */
 export function requestKey(method: string, params: unknown, ignore: string[][] = []): string {
   let relevant = params;
-  if (isObject(relevant) && '_meta' in relevant) {
-    const { _meta: _ignored, ...rest } = relevant;
+  if (isObject(relevant) && ('_meta' in relevant || 'requestState' in relevant)) {
+    const { _meta: _ignored, requestState: _opaque, ...rest } = relevant;
     relevant = rest;
   }
   if (ignore.length > 0) relevant = withoutPaths(relevant, ignore);
@@ -45,6 +46,7 @@ export class RequestMatcher<T> {
   private readonly order = new Map<Candidate<T>, number>();
   private readonly ignore: string[][];
   private readonly used = new Set<Candidate<T>>();
+  private readonly byItem = new Map<T, Candidate<T>>();
 
   constructor(
     candidates: Candidate<T>[],
@@ -62,7 +64,14 @@ export class RequestMatcher<T> {
       const entry = set.entries.get(key) ?? { items: [], next: 0 };
       entry.items.push(candidate);
       set.entries.set(key, entry);
+      this.byItem.set(candidate.item, candidate);
     });
+  }
+
+  /** Takes a recorded item found another way (the next round of a multi round-trip call), so it is not served twice. */
+  claim(item: T): void {
+    const candidate = this.byItem.get(item);
+    if (candidate) this.used.add(candidate);
   }
 
   /** The next recorded item for this request, or undefined (a miss). */
@@ -73,6 +82,8 @@ export class RequestMatcher<T> {
     for (const set of this.byKey.values()) {
       const entry = set.entries.get(requestKey(method, params, set.wildcards.length > 0 ? [...this.ignore, ...set.wildcards] : this.ignore));
       if (!entry) continue;
+      // Items taken another way (claim) are passed over.
+      while (entry.next < entry.items.length && this.used.has(entry.items[entry.next]!)) entry.next++;
       if (entry.next < entry.items.length) {
         if (!best || this.order.get(entry.items[entry.next]!)! < this.order.get(best.items[best.next]!)!) best = entry;
       } else {

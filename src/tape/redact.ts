@@ -27,6 +27,11 @@ const LEARNED_MIN_LENGTH = 8;
 
 /** Protocol fields whose names look secret but are not (replay needs them intact). */
 const PROTOCOL_KEYS = new Set(['progressToken']);
+/**
+ * The server's opaque state of a multi round-trip call: replay hands it back and the retry must
+ * carry it unchanged, so no key pattern (the user's included) nor free-text rule ever touches it.
+ */
+const OPAQUE_KEYS = new Set(['requestState']);
 
 function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
@@ -133,6 +138,7 @@ export class Redactor {
     if (!isObject(node)) return node;
     let copy: Record<string, unknown> | undefined;
     for (const [key, child] of Object.entries(node)) {
+      if (OPAQUE_KEYS.has(key)) continue;
       let next: unknown;
       if (child !== REDACTED && this.isSecretKey(key, child)) {
         next = REDACTED;
@@ -149,6 +155,7 @@ export class Redactor {
   }
 
   private isSecretKey(key: string, value: unknown): boolean {
+    if (OPAQUE_KEYS.has(key)) return false;
     if (this.keyPatterns.some((p) => p.test(key))) return true;
     if (PROTOCOL_KEYS.has(key) || !this.defaults) return false;
     return isSecretKeyName(key) && isSecretValue(key, value);

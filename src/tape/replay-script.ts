@@ -1,12 +1,20 @@
 /**
- * What a tape says the server did, arranged for replay: each recorded request with its answer and
- * the progress it reported, and the server's other messages (notifications, its own requests)
- * anchored to the client message they followed, so they come back at the same point.
+ * What a tape says the server did, arranged for replay, read through the exchange model
+ * (src/core/exchange.ts): each recorded request with its answer and what belongs to it (progress,
+ * log messages), the rounds of a multi round-trip call linked to each other, `subscriptions/listen`
+ * streams with their acknowledgement and notifications, and the server's other messages
+ * (notifications, its own requests) anchored to the client message they followed, so they come
+ * back at the same point.
  */
+import type { Exchange } from '../core/exchange.js';
 import { isObject, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
+import { resultTypeOf } from '../core/era.js';
+import { tapeExchanges } from './exchanges.js';
 import type { TapeFrame } from './types.js';
 
 export interface RecordedExchange {
+  /** The exchange as the model groups it. */
+  exchange: Exchange;
   request: TapeFrame;
   message: JsonObject;
   method: string;
@@ -15,10 +23,15 @@ export interface RecordedExchange {
   /** Paths into params whose value was redacted on the tape (any value matches them on replay). */
   redacted: string[][];
   response?: TapeFrame;
-  /** Progress notifications carrying this request's token, in order. */
+  /** Server notifications that belong to this request (progress, its log messages), in order. */
   progress: TapeFrame[];
   /** Other server messages that followed this request before the client's next message. */
   followers: TapeFrame[];
+  /** A multi round-trip call: the round this one retries, and the retry that followed it. */
+  previous?: RecordedExchange;
+  next?: RecordedExchange;
+  /** For `subscriptions/listen`: the stream it opened (its notifications are followers of wherever they happened). */
+  listen?: { subscriptionId: JsonRpcId };
 }
 
 export interface NotificationAnchor {
@@ -34,6 +47,8 @@ export interface ReplayScript {
   notifications: Map<string, NotificationAnchor[]>;
   /** The client's recorded answers to the server's requests, by the server request's frame seq. */
   clientAnswers: Map<number, TapeFrame>;
+  /** Server messages delivered on a listen stream, by frame seq: the listen they belong to. */
+  streamOf: Map<number, RecordedExchange>;
 }
 
 function parse(frame: TapeFrame): JsonObject | undefined {
@@ -56,72 +71,100 @@ function paramsPaths(redacted: string[]): string[][] {
   return redacted.filter((path) => path.startsWith('params.')).map((path) => path.split('.').slice(1));
 }
 
+/** A server message a rule or a person stopped: the client never saw it, so replay does not send it. */
+function stopped(frame: TapeFrame): boolean {
+  return frame.action.split('>').at(-1) === 'block' && !frame.flags.includes('synthesized');
+}
+
+/** Whether a recorded round ended asking the client for input (a multi round-trip call goes on). */
+export function asksForInput(exchange: RecordedExchange): boolean {
+  const message = exchange.response ? parse(exchange.response) : undefined;
+  return resultTypeOf(message) === 'input_required';
+}
+
+/**
+ * Builds the script. What the proxy answered itself when the tape was made (a block, a mock, an
+ * error it synthesized) is part of it: replay answers as recorded.
+ */
 export function buildReplayScript(frames: TapeFrame[]): ReplayScript {
-  const script: ReplayScript = { exchanges: [], notifications: new Map(), clientAnswers: new Map() };
-  // Per recorded session: ids and tokens only mean something within one session.
-  const sessions = new Map<number, TapeFrame[]>();
-  for (const frame of frames) {
-    if (frame.flags.includes('synthesized') || frame.action === 'block' || frame.kind === 'invalid') continue;
-    const list = sessions.get(frame.session) ?? [];
-    list.push(frame);
-    sessions.set(frame.session, list);
-  }
-  for (const sessionFrames of sessions.values()) {
-    const openRequests = new Map<string, RecordedExchange>();
-    const byToken = new Map<string, RecordedExchange>();
-    const serverRequests = new Map<string, TapeFrame>();
-    let anchor: { followers: TapeFrame[] } | undefined;
-    for (const frame of sessionFrames) {
-      const message = parse(frame);
-      if (!message) continue;
-      if (frame.direction === 'c2s') {
-        if (frame.kind === 'request' && typeof message.method === 'string') {
-          const exchange: RecordedExchange = {
-            request: frame,
-            message,
-            method: message.method,
-            params: message.params,
-            progressToken: tokenOf(message.params),
-            redacted: paramsPaths(frame.redacted),
-            progress: [],
-            followers: [],
-          };
-          openRequests.set(frame.id ?? '', exchange);
-          if (exchange.progressToken !== undefined) byToken.set(JSON.stringify(exchange.progressToken), exchange);
-          if (exchange.method === 'initialize' && !script.initialize) script.initialize = exchange;
-          else script.exchanges.push(exchange);
-          anchor = exchange;
-        } else if (frame.kind === 'notification' && typeof message.method === 'string') {
-          const notification: NotificationAnchor = { frame, method: message.method, followers: [] };
-          const list = script.notifications.get(message.method) ?? [];
-          list.push(notification);
-          script.notifications.set(message.method, list);
-          anchor = notification;
-        } else if ((frame.kind === 'response' || frame.kind === 'error') && frame.id !== undefined) {
-          const asked = serverRequests.get(frame.id);
-          if (asked) script.clientAnswers.set(asked.seq, frame);
-        }
-        continue;
-      }
-      // Server to client.
-      if ((frame.kind === 'response' || frame.kind === 'error') && frame.id !== undefined) {
-        const exchange = openRequests.get(frame.id);
-        if (exchange && !exchange.response) {
-          exchange.response = frame;
-          openRequests.delete(frame.id);
-          continue;
-        }
-      }
-      if (frame.method === 'notifications/progress' && isObject(message.params)) {
-        const owner = byToken.get(JSON.stringify(message.params.progressToken));
-        if (owner) {
-          owner.progress.push(frame);
-          continue;
-        }
-      }
-      if (frame.kind === 'request' && frame.id !== undefined) serverRequests.set(frame.id, frame);
-      if (frame.kind === 'request' || frame.kind === 'notification') anchor?.followers.push(frame);
+  const script: ReplayScript = { exchanges: [], notifications: new Map(), clientAnswers: new Map(), streamOf: new Map() };
+  const usable = frames.filter((frame) => frame.kind !== 'invalid');
+  const bySeq = new Map(usable.map((frame) => [frame.seq, frame]));
+  const log = tapeExchanges(usable);
+
+  const recorded = new Map<string, RecordedExchange>();
+  const bySeqOfRequest = new Map<number, RecordedExchange>();
+  /** Frames played with the request they belong to, not where they happened. */
+  const owned = new Set<number>();
+  for (const exchange of log.exchanges()) {
+    const request = bySeq.get(exchange.request.seq)!;
+    if (exchange.direction === 's2c') {
+      // The server's own request (2025 era): the client's answer is what replay expects back.
+      if (exchange.answer) script.clientAnswers.set(request.seq, bySeq.get(exchange.answer.seq)!);
+      continue;
     }
+    const message = parse(request);
+    if (!message) continue;
+    const entry: RecordedExchange = {
+      exchange,
+      request,
+      message,
+      method: exchange.method,
+      params: message.params,
+      progressToken: tokenOf(message.params),
+      redacted: paramsPaths(request.redacted),
+      progress: [],
+      followers: [],
+    };
+    if (exchange.answer) {
+      entry.response = bySeq.get(exchange.answer.seq)!;
+      owned.add(entry.response.seq);
+    }
+    if (exchange.stream) entry.listen = { subscriptionId: exchange.stream.subscriptionId };
+    for (const note of exchange.notifications) {
+      if (note.direction !== 's2c') continue;
+      const frame = bySeq.get(note.seq)!;
+      if (stopped(frame)) continue;
+      if (exchange.stream) {
+        script.streamOf.set(frame.seq, entry);
+      } else {
+        entry.progress.push(frame);
+        owned.add(frame.seq);
+      }
+    }
+    recorded.set(exchange.key, entry);
+    bySeqOfRequest.set(request.seq, entry);
+    if (entry.method === 'initialize' && !script.initialize) script.initialize = entry;
+    else script.exchanges.push(entry);
+  }
+  for (const entry of recorded.values()) {
+    const next = entry.exchange.call?.next;
+    const retry = next === undefined ? undefined : recorded.get(next);
+    if (retry) {
+      entry.next = retry;
+      retry.previous = entry;
+    }
+  }
+
+  // Everything else the server sent comes back after the client message it followed, per
+  // conversation (ids and tokens only mean something within one).
+  const anchors = new Map<number, { followers: TapeFrame[] }>();
+  for (const frame of usable) {
+    if (frame.direction === 'c2s') {
+      if (frame.kind === 'request') {
+        const entry = bySeqOfRequest.get(frame.seq);
+        if (entry) anchors.set(frame.session, entry);
+      } else if (frame.kind === 'notification' && frame.method !== undefined) {
+        const notification: NotificationAnchor = { frame, method: frame.method, followers: [] };
+        const list = script.notifications.get(frame.method) ?? [];
+        list.push(notification);
+        script.notifications.set(frame.method, list);
+        anchors.set(frame.session, notification);
+      }
+      continue;
+    }
+    if (owned.has(frame.seq) || stopped(frame)) continue;
+    if (frame.kind === 'request' || frame.kind === 'notification') anchors.get(frame.session)?.followers.push(frame);
   }
   return script;
 }

@@ -3,13 +3,19 @@
  * replay has the same interceptors, recording and client transports as a live proxy. Requests
  * are matched to recorded ones and answered with the recorded result under the caller's id;
  * the server's notifications and requests come back where they happened; progress tokens are
- * rewritten to the caller's. A miss gets an error naming the nearest recorded request, or goes
- * to a real server (passthrough).
+ * rewritten to the caller's. A multi round-trip call is played as one: the client's retry with the
+ * `requestState` replay handed out gets the recorded next round. A `subscriptions/listen` stream
+ * is acknowledged and its recorded notifications come back where they happened, tagged with the
+ * caller's subscription id. Recorded text goes out as recorded: ids and tokens are spliced in, the
+ * rest is never parsed and serialised again (`42.0` stays `42.0`). A miss gets an error naming the
+ * nearest recorded request, or goes to a real server (passthrough).
  */
-import { ErrorCode, errorResponse, idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
+import { ErrorCode, errorResponse, idKey, isObject, summarize, type JsonObject, type JsonRpcId, type JsonValue } from '../core/jsonrpc.js';
+import { errorCodeForEra, META, requestEra, resultForEra } from '../core/era.js';
+import { replaceJsonValue } from '../core/json-text.js';
 import { canonicalJson } from '../tape/canonical.js';
 import { describeRequest, RequestMatcher } from '../tape/matcher.js';
-import type { RecordedExchange, ReplayScript } from '../tape/replay-script.js';
+import { asksForInput, type RecordedExchange, type ReplayScript } from '../tape/replay-script.js';
 import type { TapeFrame } from '../tape/types.js';
 import type { Redactor } from '../tape/redact.js';
 import { SAME_READ, type ReceiveMeta, type SendMeta, type Transport } from './transport.js';
@@ -64,6 +70,24 @@ const parse = (text: string): JsonObject | undefined => {
   }
 };
 
+function resultOf(frame: TapeFrame | undefined): JsonObject | undefined {
+  const message = frame ? parse(frame.message) : undefined;
+  return message && isObject(message.result) ? message.result : undefined;
+}
+
+/** `text` with `value` set at `path`, creating objects on the way; undefined when it is not a JSON object. */
+function setPath(text: string, path: string[], value: JsonValue): string | undefined {
+  const message = parse(text);
+  if (!message) return undefined;
+  let node: JsonObject = message;
+  for (const key of path.slice(0, -1)) {
+    if (!isObject(node[key])) node[key] = {};
+    node = node[key] as JsonObject;
+  }
+  node[path[path.length - 1]!] = value;
+  return JSON.stringify(message);
+}
+
 export class ReplayTransport implements Transport {
   readonly kind = 'replay' as const;
   onmessage?: Transport['onmessage'];
@@ -75,6 +99,13 @@ export class ReplayTransport implements Transport {
   /** Server requests we sent the client: our id -> the recorded request frame. */
   private readonly askedClient = new Map<string, TapeFrame>();
   private nextServerId = 1;
+  /** Listen streams the client opened here: the recorded listen -> the caller's subscription id. */
+  private readonly liveListens = new Map<RecordedExchange, JsonRpcId>();
+  /**
+   * Rounds of multi round-trip calls served here that asked for input, newest last, with the
+   * `requestState` they handed out: the client's retry names the round it continues.
+   */
+  private awaitingRetry: RecordedExchange[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
   private initializeParams?: JsonObject;
@@ -92,9 +123,16 @@ export class ReplayTransport implements Transport {
 
   async start(): Promise<void> {}
 
-  /** Recorded requests that no caller asked for, described. */
+  /**
+   * Recorded requests that no caller asked for, described. A `server/discover` probe is not among
+   * them: a client may probe on a process of its own (the SDK does on stdio), so this one may
+   * never see it.
+   */
   unused(): string[] {
-    return this.matcher.unused().map((c) => describeRequest(c.method, c.params));
+    return this.matcher
+      .unused()
+      .filter((c) => c.method !== 'server/discover')
+      .map((c) => describeRequest(c.method, c.params));
   }
 
   send(text: string, meta?: SendMeta): void {
@@ -103,7 +141,7 @@ export class ReplayTransport implements Transport {
     if (!message) return;
     const summary = meta?.summary ?? summarize(message);
     if (summary.kind === 'request') return this.request(message, summary.method!, summary.id ?? null, text);
-    if (summary.kind === 'notification') return this.notification(summary.method!, message.params);
+    if (summary.kind === 'notification') return this.notification(summary.method!, message);
     if (summary.kind === 'response' || summary.kind === 'error') return this.clientAnswer(message, summary.id ?? null, text);
   }
 
@@ -116,21 +154,75 @@ export class ReplayTransport implements Transport {
         return this.play(recorded, id, message.params);
       }
     }
-    const exchange = method === 'initialize' ? undefined : this.matcher.take(method, message.params);
-    if (exchange?.response) {
+    const exchange = method === 'initialize' ? undefined : (this.nextRound(method, message.params) ?? this.matcher.take(method, message.params));
+    // A listen stream has no answer until it ends: what it plays is its acknowledgement and notifications.
+    if (exchange?.response || exchange?.listen) {
       this.stats.matched++;
       if (exchange.redacted.length > 0) this.stats.redactedMatches.push(...exchange.redacted.map((path) => ['params', ...path].join('.')));
       return this.play(exchange, id, message.params);
     }
-    if (method === 'ping') return this.emit({ jsonrpc: '2.0', id, result: {} });
+    if (method === 'server/discover' && this.discover(id, message)) return;
+    if (method === 'ping') return this.emit({ jsonrpc: '2.0', id, result: resultForEra({}, requestEra(message)) });
     // A real server behind the tape answers for itself.
-    if (this.options.passthrough) return void this.passThrough(text, id, method);
-    if (!this.options.strict && HOUSEKEEPING[method]) return this.housekeeping(method, id);
+    if (this.options.passthrough) return void this.passThrough(text, id, method, message);
+    if (!this.options.strict && HOUSEKEEPING[method]) return this.housekeeping(method, id, message);
     const described = this.describe(method, message.params);
     this.stats.missed.push(described);
     const nearest = this.matcher.nearest(method, message.params);
     const hint = nearest ? `; nearest recorded request: ${describeRequest(nearest.method, nearest.params)}` : '; the tape has no requests';
-    this.emit(errorResponse(id, ErrorCode.ReplayMiss, `mcp-tap replay: no recorded answer for ${described}${hint}`));
+    this.emit(errorResponse(id, errorCodeForEra(ErrorCode.ReplayMiss, requestEra(message)), `mcp-tap replay: no recorded answer for ${described}${hint}`));
+  }
+
+  /**
+   * The recorded next round of a multi round-trip call, for a client's retry: the round served
+   * here that handed out the `requestState` the retry carries, else (a server that keeps no state)
+   * the newest round of the same request whose input requests the retry answers. The client's
+   * `inputResponses` are held up against the recorded ones; a difference is reported, like a
+   * different answer to a 2025 server request.
+   */
+  private nextRound(method: string, params: unknown): RecordedExchange | undefined {
+    if (!isObject(params) || (params.requestState === undefined && params.inputResponses === undefined)) return undefined;
+    const state = params.requestState;
+    const answered = isObject(params.inputResponses) ? Object.keys(params.inputResponses) : [];
+    let found: RecordedExchange | undefined;
+    for (let i = this.awaitingRetry.length - 1; i >= 0 && !found; i--) {
+      const round = this.awaitingRetry[i]!;
+      if (round.method !== method || round.exchange.name !== round.next?.exchange.name) continue;
+      const result = resultOf(round.response);
+      if (typeof state === 'string' && typeof result?.requestState === 'string') {
+        if (result.requestState === state) found = round;
+        continue;
+      }
+      const asked = isObject(result?.inputRequests) ? Object.keys(result.inputRequests) : [];
+      if (answered.every((key) => asked.includes(key))) found = round;
+    }
+    const next = found?.next;
+    if (!found || !next) return undefined;
+    this.awaitingRetry = this.awaitingRetry.filter((round) => round !== found);
+    this.matcher.claim(next);
+    const recorded = isObject(next.params) ? next.params.inputResponses : undefined;
+    if (canonicalJson(recorded ?? null) !== canonicalJson(params.inputResponses ?? null)) {
+      this.stats.answerDifferences.push(`${describeRequest(method, params)} (round ${next.exchange.call?.round ?? 2}): recorded inputResponses ${canonicalJson(recorded ?? null)}, got ${canonicalJson(params.inputResponses ?? null)}`);
+    }
+    return next;
+  }
+
+  /**
+   * `server/discover` the tape cannot answer: served again when it was recorded (it is a pure
+   * read, and each client probes); on a 2025 tape answered as a 2025 server answers an unknown
+   * method, so a dual-era client falls back to initialize, which the tape has. A 2026 tape without
+   * it is missing it: a miss like any other. Undefined when this is that miss.
+   */
+  private discover(id: JsonRpcId, message: JsonObject): true | undefined {
+    const recorded = this.script.exchanges.filter((e) => e.method === 'server/discover' && e.response).at(-1);
+    if (recorded) {
+      this.stats.matched++;
+      this.play(recorded, id, message.params);
+      return true;
+    }
+    if (!this.script.initialize) return undefined;
+    this.emit(errorResponse(id, ErrorCode.MethodNotFound, 'Method not found: the recorded server does not answer server/discover'));
+    return true;
   }
 
   /** A live request as it may be shown: with what the tape's redaction hides, hidden. */
@@ -143,32 +235,42 @@ export class ReplayTransport implements Transport {
    * The empty answer a server gives to housekeeping it supports (the recorded server's
    * capabilities say which), or the error it gives when it does not.
    */
-  private housekeeping(method: string, id: JsonRpcId): void {
+  private housekeeping(method: string, id: JsonRpcId, message: JsonObject): void {
     this.stats.housekeeping.push(method);
+    const era = requestEra(message);
     const recorded = this.script.initialize?.response ? parse(this.script.initialize.response.message) : undefined;
     const capabilities = recorded && isObject(recorded.result) && isObject(recorded.result.capabilities) ? recorded.result.capabilities : undefined;
     // A tape without an initialize (a modern-era session) says nothing against it.
-    if (!capabilities || HOUSEKEEPING[method]!(capabilities)) return this.emit({ jsonrpc: '2.0', id, result: {} });
+    if (!capabilities || HOUSEKEEPING[method]!(capabilities)) return this.emit({ jsonrpc: '2.0', id, result: resultForEra({}, era) });
     this.emit(errorResponse(id, ErrorCode.MethodNotFound, `Method not found: ${method} (the recorded server did not offer it)`));
   }
 
   /** Sends a recorded exchange's server side: followers and progress in recorded order, then the answer. */
   private play(exchange: RecordedExchange, id: JsonRpcId, liveParams: unknown): void {
     const liveToken = isObject(liveParams) && isObject(liveParams._meta) ? liveParams._meta.progressToken : undefined;
-    const frames = [...exchange.followers, ...exchange.progress, exchange.response!].sort((a, b) => a.seq - b.seq);
+    // A listen stream's answer only ends it (the server shutting down): the client hears it when
+    // it closes the stream, never in the middle of a replay.
+    const answer = exchange.listen ? undefined : exchange.response;
+    if (exchange.listen) this.liveListens.set(exchange, id);
+    if (answer && asksForInput(exchange) && exchange.next) this.awaitingRetry.push(exchange);
+    const frames = [...exchange.followers, ...exchange.progress, ...(answer ? [answer] : [])].sort((a, b) => a.seq - b.seq);
     const send = (frame: TapeFrame, meta?: ReceiveMeta) => {
-      const message = parse(frame.message);
-      if (!message) return;
-      if (frame === exchange.response) return this.emit({ ...message, id }, meta);
-      if (frame.method === 'notifications/progress' && isObject(message.params) && liveToken !== undefined) {
-        return this.emit({ ...message, params: { ...message.params, progressToken: liveToken } }, meta);
+      if (frame === answer) return this.emitRecorded(frame, [{ path: ['id'], value: id }], meta);
+      if (frame.method === 'notifications/progress' && liveToken !== undefined && exchange.progress.includes(frame)) {
+        return this.emitRecorded(frame, [{ path: ['params', 'progressToken'], value: liveToken }], meta);
       }
-      this.serverMessage(frame, message, meta);
+      this.serverMessage(frame, meta);
     };
     this.playInOrder(frames, exchange.request.tMs, send);
   }
 
-  private notification(method: string, params: unknown): void {
+  private notification(method: string, message: JsonObject): void {
+    const params = message.params;
+    if (method === 'notifications/cancelled' && isObject(params)) {
+      // The client closed a listen stream: what it would have delivered stays on the tape.
+      const cancelled = params.requestId;
+      for (const [listen, liveId] of this.liveListens) if (liveId === cancelled) this.liveListens.delete(listen);
+    }
     const anchors = this.script.notifications.get(method);
     const used = this.notificationsUsed.get(method) ?? 0;
     const anchor = anchors?.[used];
@@ -178,10 +280,7 @@ export class ReplayTransport implements Transport {
       return;
     }
     this.notificationsUsed.set(method, used + 1);
-    this.playInOrder(anchor.followers, anchor.frame.tMs, (frame, meta) => {
-      const message = parse(frame.message);
-      if (message) this.serverMessage(frame, message, meta);
-    });
+    this.playInOrder(anchor.followers, anchor.frame.tMs, (frame, meta) => this.serverMessage(frame, meta));
   }
 
   /**
@@ -204,12 +303,22 @@ export class ReplayTransport implements Transport {
     step(0, undefined);
   }
 
-  /** A notification or a request from the recorded server; requests get a fresh id. */
-  private serverMessage(frame: TapeFrame, message: JsonObject, meta?: ReceiveMeta): void {
-    if (frame.kind !== 'request') return this.emit(message, meta);
+  /**
+   * A notification or a request from the recorded server; requests get a fresh id. A listen
+   * stream's notification goes out only while the client has that stream open here, tagged with
+   * the client's own subscription id.
+   */
+  private serverMessage(frame: TapeFrame, meta?: ReceiveMeta): void {
+    const listen = this.script.streamOf.get(frame.seq);
+    if (listen) {
+      const liveId = this.liveListens.get(listen);
+      if (liveId === undefined) return;
+      return this.emitRecorded(frame, [{ path: ['params', '_meta', META.subscriptionId], value: liveId }], meta);
+    }
+    if (frame.kind !== 'request') return this.emitRecorded(frame, [], meta);
     const id = `replay-${this.nextServerId++}`;
     this.askedClient.set(idKey(id), frame);
-    this.emit({ ...message, id }, meta);
+    this.emitRecorded(frame, [{ path: ['id'], value: id }], meta);
   }
 
   private clientAnswer(message: JsonObject, id: JsonRpcId, text: string): void {
@@ -233,13 +342,13 @@ export class ReplayTransport implements Transport {
   }
 
   /** Sends a request the tape lacks to a real server (started and initialized on first use). */
-  private async passThrough(text: string, id: JsonRpcId, method: string): Promise<void> {
+  private async passThrough(text: string, id: JsonRpcId, method: string, message: JsonObject): Promise<void> {
     this.stats.passedThrough++;
-    const pt = this.ensurePassthrough();
+    const pt = this.ensurePassthrough(requestEra(message) === 'modern');
     try {
       await pt.ready;
     } catch (error) {
-      this.emit(errorResponse(id, ErrorCode.UpstreamClosed, `mcp-tap replay: the passthrough server could not be started: ${(error as Error).message}`));
+      this.emit(errorResponse(id, errorCodeForEra(ErrorCode.UpstreamClosed, requestEra(message)), `mcp-tap replay: the passthrough server could not be started: ${(error as Error).message}`));
       return;
     }
     pt.pending.set(idKey(id), { id, sentAt: performance.now(), method });
@@ -247,7 +356,8 @@ export class ReplayTransport implements Transport {
     pt.transport.send(text);
   }
 
-  private ensurePassthrough(): NonNullable<ReplayTransport['passthrough']> {
+  /** `modern`: the first request to pass is a 2026 one, which needs no handshake (unless the client made one). */
+  private ensurePassthrough(modern: boolean): NonNullable<ReplayTransport['passthrough']> {
     if (this.passthrough) return this.passthrough;
     const transport = this.options.passthrough!();
     const pending = new Map<string, { id: JsonRpcId; sentAt: number; method: string }>();
@@ -255,7 +365,7 @@ export class ReplayTransport implements Transport {
     const ready = (async () => {
       await transport.start();
       const params = this.initializeParams ?? {};
-      await reinitialize(transport, {
+      if (!modern || this.initializeParams) await reinitialize(transport, {
         id: 'passthrough',
         transport: 'stdio',
         metadata: {},
@@ -314,6 +424,22 @@ export class ReplayTransport implements Transport {
   private emit(message: JsonObject, meta?: ReceiveMeta): void {
     if (meta) this.onmessage?.(JSON.stringify(message), meta);
     else this.onmessage?.(JSON.stringify(message));
+  }
+
+  /**
+   * Sends a recorded message as recorded, with `edits` spliced into its text. A value an edit
+   * names that the text lacks (a stream notification recorded without its subscription id) is
+   * added the only way left: parsed, set, serialised.
+   */
+  private emitRecorded(frame: TapeFrame, edits: { path: string[]; value: JsonValue }[], meta?: ReceiveMeta): void {
+    let text: string | undefined = frame.message;
+    for (const edit of edits) {
+      const spliced: string | undefined = text === undefined ? undefined : replaceJsonValue(text, edit.path, edit.value);
+      text = spliced ?? setPath(text ?? frame.message, edit.path, edit.value);
+      if (text === undefined) return;
+    }
+    if (meta) this.onmessage?.(text, meta);
+    else this.onmessage?.(text);
   }
 
   async close(): Promise<void> {

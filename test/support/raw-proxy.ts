@@ -19,8 +19,9 @@ export interface RawProxy {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function rawProxy(args: string[]): RawProxy {
-  const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `command`: the mcp-tap command driven (record, or replay). */
+export function rawProxy(args: string[], command = 'record'): RawProxy {
+  const child = spawn(process.execPath, [CLI, command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const out: unknown[] = [];
   const lines: string[] = [];
   const waiters: { match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];

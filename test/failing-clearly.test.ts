@@ -58,7 +58,8 @@ describe('--listen that cannot be had', () => {
 
   it('names an address that is not this host’s', async () => {
     // 192.0.2.0/24 is TEST-NET-1: never an address of this machine; binding to it fails at once.
-    const result = await runCli(['record', '--store', store, '--listen', '192.0.2.1:8808', '--', process.execPath, LINE_SERVER], { timeoutMs: 10_000 });
+    // --allow-remote: a non-loopback address is refused before binding without it (-q keeps its warning off stderr).
+    const result = await runCli(['record', '-q', '--allow-remote', '--store', store, '--listen', '192.0.2.1:8808', '--', process.execPath, LINE_SERVER], { timeoutMs: 10_000 });
     expect([result.code, result.stderr]).toEqual([2, 'mcp-tap: cannot listen on 192.0.2.1:8808: 192.0.2.1 is not an address of this host\n']);
   });
 });

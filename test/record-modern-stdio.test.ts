@@ -133,6 +133,9 @@ describe('the Python SDK on stdio', () => {
     const direct = run([python.python, PY_SERVER, 'stdio']);
     expect(direct.protocolVersion).toBe('2026-07-28');
     expect(run([node, CLI, 'record', '-q', '--store', store, '--name', 'python', '--', python.python, PY_SERVER, 'stdio'])).toEqual(direct);
-    expect(readTape(store, 'python').tape.protocolVersion).toBe('2026-07-28');
+    const recorded = readTape(store, 'python');
+    expect(recorded.tape.protocolVersion).toBe('2026-07-28');
+    // The Python client probes in place: its probe is on the tape once, as the frames it was.
+    expect(recorded.frames.filter((f) => f.method === 'server/discover' && f.kind === 'request').map((f) => f.flags.includes('probe'))).toEqual([false]);
   });
 });

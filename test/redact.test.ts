@@ -98,14 +98,14 @@ describe('Redactor: defaults', () => {
     expect(value.params.password).toBe(REDACTED);
     expect(value.params.PASSWORD_HINT).toBe(REDACTED);
     expect(value.params.headers.Authorization).toBe(REDACTED);
-    expect(paths.sort()).toEqual(['params.PASSWORD_HINT', 'params.accessToken', 'params.clientSecret', 'params.headers.Authorization', 'params.password']);
+    expect(paths.sort()).toEqual(['params.PASSWORD_HINT', 'params.accessToken', 'params.clientSecret', 'params.headers.Authorization', 'params.password', 'params.pin.secretNumber']);
   });
 
-  it('leaves progressToken, numbers like maxTokens and non-string values alone', () => {
+  it('leaves progressToken, counts like maxTokens and flags alone, but not a secret held in a number', () => {
     const { value } = new Redactor().redact(message, JSON.stringify(message));
     expect(value.params._meta.progressToken).toBe('tok-7');
     expect(value.params.maxTokens).toBe(100);
-    expect(value.params.pin).toEqual({ secretNumber: 42, secretFlag: true });
+    expect(value.params.pin).toEqual({ secretNumber: REDACTED, secretFlag: true });
     expect(value.params.text).toBe('a token in the text is not a key');
     const numericToken = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { _meta: { progressToken: 7 } } };
     expect(new Redactor().redact(numericToken, JSON.stringify(numericToken)).value).toBe(numericToken);

@@ -35,7 +35,7 @@ export function storeOption(): Option {
 }
 
 export function openStore(flag: string | undefined, options: OpenOptions = {}): TapeStore {
-  return TapeStore.open(resolveStorePath(flag), options);
+  return TapeStore.open(resolveStorePath(flag), { onWarning: (message) => process.stderr.write(`mcp-tap: warning: ${message}\n`), ...options });
 }
 
 export interface VerbosityOptions {

@@ -20,8 +20,10 @@ import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, t
 import { loadRulesOption, rulesInterceptors, rulesOption, type CliRules } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags, type ControlProxyOptions } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
+import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
+import { isSecretKeyName, redactArgv, redactUrl, secretsInArgv, secretsInUrl } from '../core/secrets.js';
 
-interface RecordFlags extends VerbosityOptions, ControlFlags {
+interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags {
   tui?: boolean;
   store?: string;
   name?: string;
@@ -102,7 +104,7 @@ export function registerRecord(program: Command): void {
     .option('--allow-origin <origin>', 'with --listen: a browser origin allowed besides loopback ones, or * (repeatable)', collect, [])
     .option('--strip-header <name>', 'with --listen: a client header never passed to the upstream (repeatable)', collect, [])
     .option('--allow-header <name>', 'with --listen: pass only these client headers to the upstream (repeatable)', collect, [])
-    .option('--max-body-size <size>', 'with --listen: largest HTTP request body', `${DEFAULT_MAX_BODY_BYTES / 1024 / 1024}MiB`)
+    .option('--max-body-size <size>', 'with --listen: largest HTTP request body or WebSocket frame from a client', `${DEFAULT_MAX_BODY_BYTES / 1024 / 1024}MiB`)
     .option('--event-buffer <n>', 'with --listen: SSE events kept per session for Last-Event-ID resumption', '1000')
     .option('--sessions <store>', 'with --listen: where sessions live: memory, sqlite, sqlite:FILE or redis://HOST:PORT/DB', 'memory')
     .option('--idle-timeout <seconds>', 'with --listen: end sessions idle this long', '1800')
@@ -127,15 +129,17 @@ export function registerRecord(program: Command): void {
         '  mcp-tap record --url http://127.0.0.1:3001/mcp --listen 127.0.0.1:8808\n' +
         '  mcp-tap record --listen 8808 -- npx -y @modelcontextprotocol/server-everything\n',
     );
-  addTuiOption(addControlOptions(command));
+  addTuiOption(addControlOptions(addListenOptions(command)));
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
     if (flags.replace && !flags.name) throw new UsageError('--replace goes with --name');
-    const listen = flags.listen === undefined ? undefined : listenOption(flags.listen);
+    const listen = flags.listen === undefined ? undefined : listenAddress(flags, logger);
     const rules = await loadRulesOption(flags.rules, logger);
-    const described = upstream.kind === 'stdio' ? [upstream.command, ...upstream.args].join(' ') : upstream.url;
-    const control = controlOptions(flags, { title: `record ${upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : upstream.url}`, upstream: described, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
+    // What is shown of the upstream (tape, state file, logs) never carries its credentials.
+    const shownUrl = flags.url === undefined ? undefined : redactUrl(flags.url);
+    const described = upstream.kind === 'stdio' ? redactArgv([upstream.command, ...upstream.args]).join(' ') : shownUrl!;
+    const control = controlOptions(flags, { title: `record ${upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : shownUrl}`, upstream: described, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
     // A server that cannot be reached is refused before anything starts or any tape is made.
     if (upstream.kind !== 'stdio') await checkReachable(upstream.url);
     const store = openStore(flags.store);
@@ -149,9 +153,11 @@ export function registerRecord(program: Command): void {
       if (flags.replace && !stdio) store.deleteTape(flags.name!);
       const record: RecordOptions = {
         store,
-        tape: { name: flags.name ?? stem, unique: flags.name === undefined, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: argv } : { url: upstream.url }, labels: parseLabels(flags.label) },
+        tape: { name: flags.name ?? stem, unique: flags.name === undefined, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: redactArgv(argv) } : { url: shownUrl! }, labels: parseLabels(flags.label) },
         redact: flags.redact,
         redactDefaults: flags.redactDefaults,
+        // Hidden wherever a message echoes them (a server quoting its own argv, say).
+        secrets: [...secretsInArgv(argv), ...(flags.url ? secretsInUrl(flags.url) : []), ...headerSecrets(flags.header)],
         defer: stdio ? { name: () => flags.name ?? stem, replace: flags.replace } : undefined,
       };
       ui = startInProcessTui(flags, logger);
@@ -192,11 +198,38 @@ export function upstreamFrom(argv: string[], flags: { url?: string; transport?: 
     if (!TRANSPORTS.includes(kind as (typeof TRANSPORTS)[number])) throw new UsageError(`--transport takes ${TRANSPORTS.join(', ')}, got "${String(kind)}"`);
     const problem = urlProblem(kind as (typeof TRANSPORTS)[number], flags.url);
     if (problem) throw new UsageError(`--url: ${problem}`);
-    return { kind: kind as (typeof TRANSPORTS)[number], url: flags.url, headers: parseHeaders(flags.header) };
+    const { url, headers } = credentialsToHeader(flags.url, parseHeaders(flags.header));
+    return { kind: kind as (typeof TRANSPORTS)[number], url, headers, maxMessageBytes: parseSize(flags.maxMessageSize) };
   }
   if (flags.transport) throw new UsageError('--transport goes with --url');
   if (!serverCommand) throw new UsageError('record needs a server command after -- (or --url), e.g. mcp-tap record -- npx -y @modelcontextprotocol/server-everything');
   return { kind: 'stdio', command: serverCommand, args: serverArgs, maxMessageBytes: parseSize(flags.maxMessageSize) };
+}
+
+/**
+ * `https://user:password@host/mcp` as curl takes it: the credentials go in an Authorization
+ * header (unless one is given), the URL is requested without them (fetch refuses such URLs, and
+ * the URL is shown in places a password must not be).
+ */
+function credentialsToHeader(url: string, headers: Record<string, string>): { url: string; headers: Record<string, string> } {
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return { url, headers };
+  const basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64');
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), headers: { authorization: `Basic ${basic}`, ...headers } };
+}
+
+/** The values of --header flags that carry credentials (Authorization, X-Api-Key, ...), and a Bearer token alone. */
+function headerSecrets(pairs: string[]): string[] {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(parseHeaders(pairs))) {
+    if (!isSecretKeyName(name)) continue;
+    found.push(value);
+    const scheme = /^\S+\s+(\S{4,})$/.exec(value);
+    if (scheme) found.push(scheme[1]!);
+  }
+  return found;
 }
 
 function parseHeaders(pairs: string[]): Record<string, string> {
@@ -221,6 +254,7 @@ export function listenOption(value: string): ListenAddress {
 /** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly; returns the tape. */
 async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules?: CliRules): Promise<TapeInfo | undefined> {
   const eventBuffer = wholeNumber('--event-buffer', flags.eventBuffer);
+  const limits = listenLimits(flags, upstream.kind === 'stdio');
   const idleTimeoutMs = wholeNumber('--idle-timeout', flags.idleTimeout) * 1000;
   const drainTimeoutMs = wholeNumber('--drain-timeout', flags.drainTimeout) * 1000;
   const store = await openSessionStore(flags.sessions, {
@@ -246,8 +280,9 @@ async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: Up
     interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })],
     announcePauses: !flags.tui,
     ...control,
+    limits,
     policy: {
-      allowedOrigins: flags.allowOrigin,
+      ...listenPolicy(flags),
       maxBodyBytes: parseSize(flags.maxBodySize),
       stripHeaders: flags.stripHeader,
       allowHeaders: flags.allowHeader.length > 0 ? flags.allowHeader : undefined,

@@ -6,14 +6,18 @@ import { startHttpProxy } from '../proxy/http.js';
 import { createUpstream } from '../proxy/upstream.js';
 import { formatSummary, replayUpstream } from '../proxy/replay.js';
 import { inert } from '../core/log.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import { addVerbosity, collect, EXIT, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
-import { listenOption, untilSignal, upstreamFrom } from './record.js';
+import { parseSize, untilSignal, upstreamFrom } from './record.js';
+import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
 import { loadRulesOption, rulesInterceptors, rulesOption } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
 
-interface ReplayFlags extends VerbosityOptions, ControlFlags {
+interface ReplayFlags extends VerbosityOptions, ControlFlags, ListenFlags {
   tui?: boolean;
+  allowOrigin: string[];
+  maxBodySize: string;
   store?: string;
   ignore: string[];
   reuse?: boolean;
@@ -51,6 +55,8 @@ export function registerReplay(program: Command): void {
     .option('--transport <kind>', 'for --url: streamable, sse or ws')
     .option('--header <name:value>', 'for --url: a header to send (repeatable)', collect, [])
     .option('--listen <host:port>', 'serve clients over HTTP (/mcp, /sse, /ws) instead of stdio')
+    .option('--allow-origin <origin>', 'with --listen: a browser origin allowed besides loopback ones, or * (repeatable)', collect, [])
+    .option('--max-body-size <size>', 'with --listen: largest HTTP request body or WebSocket frame', `${DEFAULT_MAX_BODY_BYTES / 1024 / 1024}MiB`)
     .addOption(rulesOption())
     .addHelpText(
       'after',
@@ -60,7 +66,7 @@ export function registerReplay(program: Command): void {
         '  mcp-tap replay server-everything --on-miss passthrough -- npx -y @modelcontextprotocol/server-everything\n' +
         '  mcp-tap replay server-everything --listen 8808 --speed 1\n',
     );
-  addTuiOption(addControlOptions(command));
+  addTuiOption(addControlOptions(addListenOptions(command)));
   addVerbosity(command).action(async (tapeName: string, argv: string[], flags: ReplayFlags) => {
     const logger = loggerFor(flags);
     const control = controlOptions(flags, { title: `replay ${tapeName}`, tape: tapeName, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
@@ -74,7 +80,7 @@ export function registerReplay(program: Command): void {
     } else if (argv.length > 0 || flags.url) {
       throw new UsageError('a server command or --url only makes sense with --on-miss passthrough');
     }
-    const listen = flags.listen === undefined ? undefined : listenOption(flags.listen);
+    const listen = flags.listen === undefined ? undefined : listenAddress(flags, logger);
     const rules = await loadRulesOption(flags.rules, logger);
     const store = openStore(flags.store, { create: false });
     let ui: InProcessTui | undefined;
@@ -88,7 +94,16 @@ export function registerReplay(program: Command): void {
         passthrough: passthroughSpec ? () => createUpstream(passthroughSpec, { logger }) : undefined,
       });
       if (listen) {
-        const server = await startHttpProxy({ listen, upstream: replay.spec, logger, interceptors: rulesInterceptors(rules), announcePauses: !flags.tui, ...control });
+        const server = await startHttpProxy({
+          listen,
+          upstream: replay.spec,
+          logger,
+          interceptors: rulesInterceptors(rules),
+          announcePauses: !flags.tui,
+          ...control,
+          limits: listenLimits(flags, false),
+          policy: { ...listenPolicy(flags), maxBodyBytes: parseSize(flags.maxBodySize) },
+        });
         logger.info(`replaying tape "${tapeName}"; clients connect to:`);
         logger.info(`  Streamable HTTP  ${server.urls.streamableHttp}`);
         logger.info(`  HTTP+SSE         ${server.urls.sse}`);

@@ -7,7 +7,7 @@ import { TapeError } from '../tape/errors.js';
 import { renderExchanges, renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
 import { openStore, selfInvocation, storeOption, UsageError } from './common.js';
-import type { TapeStore } from '../tape/store.js';
+import { retryWhenBusy, type TapeStore } from '../tape/store.js';
 
 /** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
 export function colorFor(stream: NodeJS.WriteStream): ChalkInstance {
@@ -208,10 +208,16 @@ export function registerTapes(program: Command): void {
     .addHelpText('after', examples('mcp-tap tapes rm server-everything', 'mcp-tap tapes rm old-1 old-2 --store ~/tapes.db'))
     .action((names: string[], flags: { store?: string }) =>
       withStore(flags.store, { create: false }, (store) => {
-        store.transaction(() => {
-          for (const name of names) store.requireTape(name);
-          for (const name of names) store.deleteTape(name);
-        });
+        // The write lock first (BEGIN IMMEDIATE), and again after a pause if a recording proxy held it.
+        retryWhenBusy(() =>
+          store.transaction(
+            () => {
+              for (const name of names) store.requireTape(name);
+              for (const name of names) store.deleteTape(name);
+            },
+            { immediate: true },
+          ),
+        );
         for (const name of names) console.error(`mcp-tap: removed "${name}"`);
       }),
     );

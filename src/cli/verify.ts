@@ -99,6 +99,7 @@ export function registerVerify(program: Command): void {
         if (r.error) console.log(color.red(`    ${hide(r.error)}`));
         for (const d of r.differences) console.log(color.yellow(`    ${hide(describeDifference(d))}`));
         if (r.redacted) console.log(color.dim(`    not compared (redacted on the tape): ${r.redacted.join(', ')}`));
+        if (r.note) console.log(color.dim(`    ${r.note}`));
       };
       for (const group of groups) {
         const upstream = createUpstream({ ...spec, ...(spec.kind === 'stdio' ? { stderr: flags.verbose ? 'inherit' : 'ignore' } : {}) }, { logger });

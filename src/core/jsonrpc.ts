@@ -125,6 +125,18 @@ export function toolNameOf(method: string | undefined, params: unknown): string 
   return params.name;
 }
 
+/**
+ * What JSON.parse said about text that is not JSON, without the excerpt of the text V8 quotes
+ * (`"{"apiKey":"sk-..." is not valid JSON`): the error goes back to the sender and onto the
+ * tape, and the text may hold a secret.
+ */
+export function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!message.endsWith('is not valid JSON')) return message;
+  const cut = message.indexOf(', "');
+  return cut > 0 ? `${message.slice(0, cut)} (not valid JSON)` : 'not valid JSON';
+}
+
 /** A map key for an id that keeps 1 and "1" apart, as JSON-RPC requires. */
 export function idKey(id: JsonRpcId | undefined): string {
   return typeof id === 'string' ? `s:${id}` : `n:${String(id)}`;

@@ -7,6 +7,8 @@ import { actionLabel, type Verdict } from './actions.js';
 import type { InterceptorChain } from './chain.js';
 import type { FrameEvent, InterceptContext, PendingRequest, TransportKind } from './context.js';
 import {
+  describeId,
+  describeParseError,
   ErrorCode,
   errorResponse,
   idKey,
@@ -76,6 +78,7 @@ export class Pipeline {
     downstream.onmessage = (text, meta) => this.handle(link, 'c2s', text, meta);
     upstream.onmessage = (text, meta) => this.handle(link, 's2c', text, meta);
     upstream.ondeliveryfailed = (text, reason) => this.undelivered(link, 'c2s', text, reason);
+    upstream.onunanswered = (text, reason) => this.undelivered(link, 'c2s', text, reason, true);
     downstream.ondeliveryfailed = (text, reason) => this.undelivered(link, 's2c', text, reason);
     downstream.onoversized = (bytes, limit, ends) => this.oversized(link, 'c2s', bytes, limit, ends);
     upstream.onoversized = (bytes, limit, ends) => this.oversized(link, 's2c', bytes, limit, ends);
@@ -106,19 +109,18 @@ export class Pipeline {
       try {
         message = JSON.parse(raw);
       } catch (error) {
-        parseError = (error as Error).message;
+        parseError = describeParseError(error);
       }
     }
     const summary: MessageSummary = parseError === undefined ? summarize(message) : { kind: 'invalid', hasId: false };
     let request: PendingRequest | undefined;
     if (summary.kind === 'response' || summary.kind === 'error') {
-      const pending = link.pending[opposite(direction)];
-      const key = idKey(summary.id);
-      request = pending.get(key);
-      if (request) {
-        pending.delete(key);
-        const token = progressTokenOf(request.params);
-        if (token !== undefined) link.progress.delete(idKey(token));
+      request = this.settle(link, opposite(direction), summary.id);
+    } else if (summary.kind === 'batch' && Array.isArray(message)) {
+      // A batch of answers settles its requests item by item (JSON-RPC batches, MCP before 2025-06-18).
+      for (const item of message) {
+        const s = summarize(item);
+        if (s.kind === 'response' || s.kind === 'error') this.settle(link, opposite(direction), s.id);
       }
     }
     const ctx: InterceptContext = {
@@ -146,6 +148,18 @@ export class Pipeline {
     } else {
       this.act(link, ctx, verdict);
     }
+  }
+
+  /** The pending request an answer settles (in the direction it was sent), forgotten now. */
+  private settle(link: Link, direction: Direction, id: JsonRpcId | undefined): PendingRequest | undefined {
+    const pending = link.pending[direction];
+    const key = idKey(id);
+    const request = pending.get(key);
+    if (!request) return undefined;
+    pending.delete(key);
+    const token = progressTokenOf(request.params);
+    if (token !== undefined) link.progress.delete(idKey(token));
+    return request;
   }
 
   /** `inTurn`: decided at once, so the message may still leave with the one it arrived with. */
@@ -217,8 +231,11 @@ export class Pipeline {
     return token === undefined || token === null || typeof token === 'object' || typeof token === 'boolean' ? undefined : link.progress.get(idKey(token));
   }
 
-  /** A message the transport could not deliver: a request among them is answered with an error. */
-  private undelivered(link: Link, direction: Direction, text: string, reason: string): void {
+  /**
+   * A message the transport could not deliver (or, `sent`, a request it delivered whose answer
+   * will never come): a request among them is answered with an error.
+   */
+  private undelivered(link: Link, direction: Direction, text: string, reason: string, sent = false): void {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -226,13 +243,15 @@ export class Pipeline {
       return;
     }
     const summary = summarize(message);
-    this.logger.warn(`could not deliver ${summary.method ?? summary.kind} to the ${direction === 'c2s' ? 'server' : 'client'}: ${reason}`);
-    if (summary.kind !== 'request') return;
-    const key = idKey(summary.id);
-    const request = link.pending[direction].get(key);
+    const key = summary.kind === 'request' ? idKey(summary.id) : undefined;
+    const request = key === undefined ? undefined : link.pending[direction].get(key);
+    if (sent && !request) return; // answered after all, or already answered with an error
+    const peer = direction === 'c2s' ? 'server' : 'client';
+    this.logger.warn(sent ? `no answer will come from the ${peer} to ${summary.method} ${describeId(summary.id)}: ${reason}` : `could not deliver ${summary.method ?? summary.kind} to the ${peer}: ${reason}`);
     if (!request) return;
-    link.pending[direction].delete(key);
-    this.synthesize(link, opposite(direction), errorResponse(request.id, errorCodeForEra(ErrorCode.UpstreamClosed, eraOf(request)), `${reason} (${request.method} not delivered)`), 'synthesized', { request, flags: ['undelivered'] });
+    link.pending[direction].delete(key!);
+    const why = sent ? `${reason} before answering ${request.method}` : `${reason} (${request.method} not delivered)`;
+    this.synthesize(link, opposite(direction), errorResponse(request.id, errorCodeForEra(ErrorCode.UpstreamClosed, eraOf(request)), why), 'synthesized', { request, flags: [sent ? 'unanswered' : 'undelivered'] });
   }
 
   private block(link: Link, ctx: InterceptContext, verdict: Verdict): void {
@@ -246,6 +265,14 @@ export class Pipeline {
       // The sender is owed an answer: a request, or (from a client) a line we could not accept.
       const id = kind === 'request' ? (ctx.summary.id ?? null) : idOf(ctx.message);
       this.reply(link, ctx.direction, errorResponse(id, code, reason), 'block', ctx.summary.method);
+    } else if (kind === 'batch' && ctx.direction === 'c2s' && Array.isArray(ctx.message)) {
+      // A refused batch is answered as JSON-RPC says: a batch with an error for each request in
+      // it (and each item that was no message at all); its notifications get nothing.
+      const answers = ctx.message
+        .map((item) => ({ item, s: summarize(item) }))
+        .filter(({ s }) => s.kind === 'request' || s.kind === 'invalid' || s.kind === 'batch')
+        .map(({ item, s }) => errorResponse(s.kind === 'request' ? (s.id ?? null) : idOf(item), code, reason));
+      if (answers.length > 0) this.synthesize(link, 's2c', answers, 'block');
     } else if ((kind === 'response' || kind === 'error') && ctx.request) {
       // A blocked answer still ends the request: the requester gets an error in its place.
       this.synthesize(link, ctx.direction, errorResponse(ctx.summary.id ?? null, code, reason), 'block', { request: ctx.request });
@@ -278,7 +305,7 @@ export class Pipeline {
   }
 
   /** Sends a proxy-made message travelling in `direction` and reports it as a frame. */
-  private synthesize(link: Link, direction: Direction, message: JsonObject, action: string, answers: { request?: PendingRequest; method?: string; flags?: string[] } = {}): void {
+  private synthesize(link: Link, direction: Direction, message: JsonObject | JsonObject[], action: string, answers: { request?: PendingRequest; method?: string; flags?: string[] } = {}): void {
     const { request, flags = [] } = answers;
     const text = JSON.stringify(message);
     const summary = summarize(message);
@@ -300,8 +327,8 @@ export class Pipeline {
     });
   }
 
-  private oversized(link: Link, direction: Direction, bytes: number, limit: number, ends?: { head: string; tail: string }): void {
-    const reason = `message of ${bytes} bytes exceeds the ${limit}-byte limit and was discarded`;
+  private oversized(link: Link, direction: Direction, bytes: number | undefined, limit: number, ends?: { head: string; tail: string }): void {
+    const reason = bytes === undefined ? `message over the ${limit}-byte limit was discarded` : `message of ${bytes} bytes exceeds the ${limit}-byte limit and was discarded`;
     this.logger.warn(`${direction === 'c2s' ? 'client' : 'server'} sent a ${reason}`);
     const note = { jsonrpc: '2.0', method: 'mcp-tap/oversized', params: { bytes, limit } } as JsonObject;
     this.chain.notify({
@@ -327,7 +354,8 @@ export class Pipeline {
       pending.delete(idKey(seen.id));
       const token = progressTokenOf(request.params);
       if (token !== undefined) link.progress.delete(idKey(token));
-      const message = errorResponse(request.id, errorCodeForEra(ErrorCode.MessageTooLarge, eraOf(request)), `the answer to ${request.method} (${bytes} bytes) exceeds the ${limit}-byte limit and was discarded`);
+      const size = bytes === undefined ? '' : ` (${bytes} bytes)`;
+      const message = errorResponse(request.id, errorCodeForEra(ErrorCode.MessageTooLarge, eraOf(request)), `the answer to ${request.method}${size} exceeds the ${limit}-byte limit and was discarded`);
       this.synthesize(link, direction, message, 'block', { request, flags: ['oversized'] });
     } else if (direction === 'c2s' || seen.id !== undefined) {
       this.reply(link, direction, errorResponse(seen.id ?? null, ErrorCode.MessageTooLarge, reason), 'block');

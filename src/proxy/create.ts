@@ -28,6 +28,10 @@ export interface RecordOptions {
    * tape of that name first. A probe-only conversation is kept for the tape that follows.
    */
   defer?: { name: () => string; replace?: boolean };
+  /** Values to hide wherever they appear on the tape (a --header value, a password in --url). */
+  secrets?: string[];
+  /** What the tape's backlog may hold while the store cannot be written (bytes). */
+  maxBacklogBytes?: number;
 }
 
 export interface ProxyOptions {
@@ -79,8 +83,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   if (options.record) {
     // With `tape.unique`, the store picks the name as it creates the tape (`tape.name` is then its
     // stem): read it from `recorder.openedTape` once the tape exists.
-    const { store, tape, redact = [], redactDefaults = true, defer } = options.record;
-    const redactor = new Redactor(redact, redactDefaults);
+    const { store, tape, redact = [], redactDefaults = true, defer, secrets = [] } = options.record;
+    const redactor = new Redactor(redact, redactDefaults, secrets);
     const create = () => {
       if (!defer) return store.createTape({ ...tape, redactions: redactor.describe() });
       const name = defer.name();
@@ -88,13 +92,14 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       return store.createTape({ ...tape, name, redactions: redactor.describe() });
     };
     const target = defer ? { create, upstream: tape.upstream, transport: tape.transport } : create();
-    let warned = false;
     recorder = new TapeRecorder(store, target, {
       redactor,
-      onError: (error) => {
-        if (!warned) logger.error(`cannot write to the tape (frames are kept and retried): ${error.message}`);
-        warned = true;
-      },
+      maxBacklogBytes: options.record.maxBacklogBytes,
+      // Said once per spell of trouble; traffic flows on meanwhile.
+      onError: (error) => logger.error(`cannot write to the tape (frames are kept in memory and retried; the proxy keeps serving): ${error.message}`),
+      onDrop: ({ bytes, limit }) =>
+        logger.error(`the tape's backlog reached ${bytes} bytes (limit ${limit}) while the store cannot be written: frames are being dropped from now on, counted, and the tape will mark the gap`),
+      onRecovered: ({ dropped }) => logger.info(`the tape store takes writes again${dropped > 0 ? `; ${dropped} frame(s) were dropped meanwhile (the tape marks where)` : '; nothing was lost'}`),
     });
     chain.register(new RecordingInterceptor(recorder));
   }

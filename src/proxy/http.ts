@@ -15,7 +15,9 @@ import type { ModernRouter } from '../transports/streamable-http/endpoint.js';
 import type { IncomingMessage as PostedMessage } from '../transports/streamable-http/session.js';
 import { ChildProcessTransport } from '../transports/stdio.js';
 import { SharedStdioServer } from '../transports/shared-stdio.js';
-import { HttpListener, type ListenAddress } from '../transports/http/listener.js';
+import { HttpListener, type ListenAddress, type ListenerLimits } from '../transports/http/listener.js';
+import { HttpError, sendHttpError } from '../transports/http/body.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpEndpoint, SessionOpener, UpgradeEndpoint } from '../transports/http/endpoint.js';
 import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.js';
 import { StatelessRelay } from '../transports/streamable-http/stateless.js';
@@ -38,6 +40,21 @@ export interface HttpProxyOptions extends ProxyOptions {
   events?: EventLog;
   /** How often WebSocket peers are pinged (a peer that misses a pong is dead). Default 30 s. */
   pingIntervalMs?: number;
+  limits?: HttpLimits;
+}
+
+/** What keeps one client, or many, from taking the proxy down. */
+export interface HttpLimits extends ListenerLimits {
+  /**
+   * Client sessions (modern conversations included) held at once, sessionless exchanges in
+   * flight counted too; more are refused with 503. Default 10000 (64 with a stdio upstream,
+   * where each session is a process).
+   */
+  maxSessions?: number;
+  /** Memory one session may hold for its client (SSE events kept for resumption). */
+  sessionBufferBytes?: number;
+  /** The same for all sessions together. */
+  totalBufferBytes?: number;
 }
 
 export interface HttpProxy {
@@ -68,12 +85,35 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   const toolHeaders = new ToolHeaderBook();
   const proxy = createProxy({ ...options, interceptors: [policy, toolHeaders, ...(options.interceptors ?? [])] });
   const { logger, sessions, pipeline } = proxy;
-  const events: EventLog = options.events ?? new EventTracker(options.eventBuffer);
+  const limits = options.limits ?? {};
+  const maxSessions = limits.maxSessions ?? (options.upstream.kind === 'stdio' ? 64 : 10_000);
+  const events: EventLog = options.events ?? new EventTracker(options.eventBuffer, { sessionBytes: limits.sessionBufferBytes, totalBytes: limits.totalBufferBytes });
   // With a shared log, stream ids carry a tag of this process, so they never collide.
   const streamTag = options.events ? randomBytes(3).toString('hex') : '';
   const links = new Map<string, Link>();
 
   let shuttingDown = false;
+  /** Sessions opening or open, and sessionless exchanges in flight: what --max-sessions counts. */
+  const counted = new Set<string>();
+  let statelessInFlight = 0;
+  const atCapacity = (): string | undefined => {
+    const held = counted.size + statelessInFlight;
+    return held >= maxSessions ? `Service Unavailable: the proxy holds ${held} sessions, its limit (--max-sessions ${maxSessions}); try again when one ends` : undefined;
+  };
+  /** Counts a session against the limit while it opens; once linked it stays counted until end(). */
+  const admitted = async <T>(sessionId: string, work: () => Promise<T>): Promise<T> => {
+    const refusal = atCapacity();
+    if (refusal) {
+      logger.warn(refusal);
+      throw new HttpError(503, refusal, -32000);
+    }
+    counted.add(sessionId);
+    try {
+      return await work();
+    } finally {
+      if (!links.has(sessionId)) counted.delete(sessionId);
+    }
+  };
 
   const upstreamContext = { logger, forwardHeaders: (http: HttpMeta | undefined) => policy.forwardedHeaders(http), paramHeaders: (tool: unknown) => toolHeaders.of(tool) };
   /** Pairs a client session with a fresh upstream through the pipeline. */
@@ -81,6 +121,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     const sessionId = session.id;
     const end = (reason: string) => {
       if (!links.delete(sessionId)) return;
+      counted.delete(sessionId);
       events.free(sessionId);
       // On shutdown a persistent store keeps the session, so a restarted proxy can resume it.
       if (shuttingDown) sessions.release(sessionId);
@@ -106,18 +147,21 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   };
 
   const opener: SessionOpener = {
-    async open(sessionId: string, downstream: Transport, kind: TransportKind, _http: HttpMeta): Promise<void> {
-      const session = await sessions.create(kind, { id: sessionId, upstream: describeUpstream(options.upstream) });
-      await attach(session, downstream, false);
-      logger.debug(`session ${sessionId} opened (${kind} -> ${options.upstream.kind})`);
-    },
-    async restore(sessionId: string, downstream: Transport, kind: TransportKind): Promise<boolean> {
-      const session = await sessions.get(sessionId);
-      if (!session || session.transport !== kind || links.has(sessionId)) return false;
-      await attach(session, downstream, true);
-      logger.info(`session ${sessionId} resumed from the ${sessions.store.kind} session store`);
-      return true;
-    },
+    atCapacity,
+    open: (sessionId: string, downstream: Transport, kind: TransportKind, _http: HttpMeta): Promise<void> =>
+      admitted(sessionId, async () => {
+        const session = await sessions.create(kind, { id: sessionId, upstream: describeUpstream(options.upstream) });
+        await attach(session, downstream, false);
+        logger.debug(`session ${sessionId} opened (${kind} -> ${options.upstream.kind})`);
+      }),
+    restore: (sessionId: string, downstream: Transport, kind: TransportKind): Promise<boolean> =>
+      admitted(sessionId, async () => {
+        const session = await sessions.get(sessionId);
+        if (!session || session.transport !== kind || links.has(sessionId)) return false;
+        await attach(session, downstream, true);
+        logger.info(`session ${sessionId} resumed from the ${sessions.store.kind} session store`);
+        return true;
+      }),
   };
 
   // Idle expiry ends both sides of the session.
@@ -156,7 +200,8 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
       const pending = opening.get(key);
       if (pending) return pending;
       const id = `conversation-${key}`;
-      const open = (async () => {
+      // A new conversation counts against --max-sessions like a session.
+      const open = admitted(id, async () => {
         const conversation = new ModernConversation(id);
         const session = await sessions.create('streamable-http', { id, upstream: describeUpstream(options.upstream) });
         conversation.onclose = () => conversations.delete(key!);
@@ -164,7 +209,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         conversations.set(key!, conversation);
         logger.debug(`conversation ${id} opened (modern -> ${options.upstream.kind})`);
         return conversation;
-      })();
+      });
       opening.set(key, open);
       try {
         return await open;
@@ -181,7 +226,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   // Sessionless exchanges can only be relayed untouched to a server that speaks Streamable HTTP.
   const stateless =
     spec.kind === 'streamable'
-      ? new StatelessRelay({
+      ? new LimitedStatelessRelay(atCapacity, (n) => (statelessInFlight += n), {
           url: spec.url,
           forwardHeaders: (http) => ({ ...policy.forwardedHeaders(http), ...spec.headers }),
           report: (frame) => {
@@ -200,7 +245,12 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     ...extraHttpEndpoints(context),
   };
   const upgradeRoutes: Record<string, UpgradeEndpoint> = extraUpgradeEndpoints(context);
-  const listener = new HttpListener({ http: httpRoutes, upgrade: upgradeRoutes }, policy, logger);
+  const listener = new HttpListener({ http: httpRoutes, upgrade: upgradeRoutes }, policy, logger, {
+    requestTimeoutMs: limits.requestTimeoutMs,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    // Each session may hold a couple of connections (a POST and its GET stream); leave room for both.
+    maxConnections: limits.maxConnections ?? maxSessions * 3 + 64,
+  });
   let address: ListenAddress;
   try {
     address = await listener.listen(options.listen);
@@ -241,6 +291,28 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         await proxy.close();
       })()),
   };
+}
+
+/** Sessionless exchanges count against --max-sessions while they are in flight. */
+class LimitedStatelessRelay extends StatelessRelay {
+  constructor(
+    private readonly atCapacity: () => string | undefined,
+    private readonly hold: (n: number) => void,
+    options: ConstructorParameters<typeof StatelessRelay>[0],
+  ) {
+    super(options);
+  }
+
+  override async relay(req: IncomingMessage, res: ServerResponse, body: Buffer, http: HttpMeta): Promise<void> {
+    const refusal = this.atCapacity();
+    if (refusal) return sendHttpError(res, 503, refusal);
+    this.hold(1);
+    try {
+      await super.relay(req, res, body, http);
+    } finally {
+      this.hold(-1);
+    }
+  }
 }
 
 /**
@@ -288,5 +360,6 @@ function extraHttpEndpoints(context: EndpointFactoryContext): Record<string, Htt
 
 /** The WebSocket endpoint (/ws). */
 function extraUpgradeEndpoints(context: EndpointFactoryContext): Record<string, UpgradeEndpoint> {
-  return { '/ws': new WebSocketEndpoint({ opener: context.opener, logger: context.proxy.logger, pingIntervalMs: context.pingIntervalMs }) };
+  // A frame is a message a client sends, as a POST body is: the same limit (--max-body-size).
+  return { '/ws': new WebSocketEndpoint({ opener: context.opener, logger: context.proxy.logger, pingIntervalMs: context.pingIntervalMs, maxMessageBytes: context.policy.maxBodyBytes }) };
 }

@@ -11,12 +11,13 @@ import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.j
 import { WebSocketUpstream } from '../transports/websocket/upstream.js';
 import { LegacySseUpstream } from '../transports/sse/upstream.js';
 import type { Transport } from '../transports/transport.js';
+import { redactArgv, redactText, redactUrl } from '../core/secrets.js';
 
 export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws' | 'replay';
 
 export type UpstreamSpec =
   | { kind: 'stdio'; command: string; args: string[]; stderr?: 'inherit' | 'ignore'; maxMessageBytes?: number }
-  | { kind: 'streamable' | 'sse' | 'ws'; url: string; headers?: Record<string, string> }
+  | { kind: 'streamable' | 'sse' | 'ws'; url: string; headers?: Record<string, string>; maxMessageBytes?: number }
   /** A tape standing in for the server: each session gets its own ReplayTransport. */
   | { kind: 'replay'; tape: string; create: () => Transport };
 
@@ -39,10 +40,11 @@ export function guessUpstreamKind(url: string): Exclude<UpstreamKind, 'stdio'> {
   return 'streamable';
 }
 
+/** The upstream as it may be shown and stored (on sessions): its credentials hidden. */
 export function describeUpstream(spec: UpstreamSpec): string {
-  if (spec.kind === 'stdio') return [spec.command, ...spec.args].join(' ');
+  if (spec.kind === 'stdio') return redactArgv([spec.command, ...spec.args]).join(' ');
   if (spec.kind === 'replay') return `tape ${spec.tape}`;
-  return spec.url;
+  return redactUrl(spec.url);
 }
 
 /** How each kind of upstream is reached: one entry per transport. */
@@ -61,7 +63,7 @@ const factories: Partial<Record<UpstreamKind, (spec: UpstreamSpec, ctx: Upstream
   },
   ws: (spec, ctx) => {
     if (spec.kind !== 'ws') throw new Error('not a WebSocket upstream');
-    return new WebSocketUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, logger: ctx.logger });
+    return new WebSocketUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, logger: ctx.logger, maxMessageBytes: spec.maxMessageBytes });
   },
   streamable: (spec, ctx) => {
     if (spec.kind !== 'streamable') throw new Error('not a Streamable HTTP upstream');
@@ -88,7 +90,7 @@ export function urlProblem(kind: 'streamable' | 'sse' | 'ws', url: string): stri
   try {
     parsed = new URL(url);
   } catch {
-    return `"${url}" is not a URL`;
+    return `"${redactText(url)}" is not a URL`;
   }
   if (!SCHEMES[kind].includes(parsed.protocol)) return `${parsed.protocol}// is not a scheme mcp-tap can reach a server by (${kind === 'ws' ? 'ws://, wss://' : 'http://, https://'})`;
   return undefined;
@@ -107,7 +109,7 @@ export function checkReachable(url: string, timeoutMs = 5000): Promise<void> {
     const socket = connect({ host, port });
     const fail = (why: string) => {
       socket.destroy();
-      reject(new Error(`cannot reach ${url}: ${why}`));
+      reject(new Error(`cannot reach ${redactUrl(url)}: ${why}`));
     };
     socket.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs / 1000} s`));
     socket.once('connect', () => {

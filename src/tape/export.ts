@@ -4,8 +4,8 @@
  * writes the whole tape in one transaction.
  */
 import { TapeError } from './errors.js';
-import { validateTapeName, type TapeStore } from './store.js';
-import type { TapeInfo, TapeUpstream } from './types.js';
+import { retryWhenBusy, validateTapeName, type TapeStore } from './store.js';
+import type { NewFrame, TapeInfo, TapeUpstream } from './types.js';
 import { isObject, type Direction, type JsonRpcId, type JsonValue, type MessageKind } from '../core/jsonrpc.js';
 
 export const TAPE_FORMAT = 'mcp-tap/tape';
@@ -239,48 +239,81 @@ export function validateTapeDocument(value: unknown): TapeDocument {
 
 /* ---------- import ---------- */
 
-/** Reads a document into the store as a new tape, in one transaction: all of it or nothing. */
-export function importTape(store: TapeStore, document: unknown, options: { name?: string } = {}): TapeInfo {
+/** Frames written per transaction by an import: each commit lets a recording proxy write in between. */
+export const IMPORT_CHUNK_FRAMES = 2000;
+
+export interface ImportOptions {
+  name?: string;
+  /** Frames per transaction (default IMPORT_CHUNK_FRAMES). */
+  chunkFrames?: number;
+}
+
+/**
+ * Reads a document into the store as a new tape, all of it or nothing. It is written in chunks,
+ * each its own short transaction (BEGIN IMMEDIATE), under a hidden name, and given its real name
+ * last: a proxy recording into the same store waits for one chunk at a time, never for the whole
+ * import, and a failed import leaves nothing behind.
+ */
+export function importTape(store: TapeStore, document: unknown, options: ImportOptions = {}): TapeInfo {
   const doc = validateTapeDocument(document);
   const name = validateTapeName(options.name ?? doc.tape.name);
   if (store.getTape(name)) {
     throw new TapeError(`a tape named "${name}" already exists in ${store.file}; import it under another name with --name NAME`);
   }
-  return store.transaction(() => {
-    const info = store.createTape({
-      name,
-      transport: doc.tape.transport,
-      upstream: doc.tape.upstream,
-      labels: doc.tape.labels,
-      redactions: doc.tape.redactions,
-      createdAt: doc.tape.createdAt,
-    });
-    store.updateTape(info.id, { endedAt: doc.tape.endedAt, clientInfo: doc.tape.clientInfo, serverInfo: doc.tape.serverInfo, protocolVersion: doc.tape.protocolVersion });
+  const chunk = Math.max(1, options.chunkFrames ?? IMPORT_CHUNK_FRAMES);
+  const write = <T>(work: () => T): T => retryWhenBusy(() => store.transaction(work, { immediate: true }));
+  write(() => store.removeAbandonedImports(processAlive));
+  const info = write(() => {
+    const hidden = store.createHiddenTape({ transport: doc.tape.transport, upstream: doc.tape.upstream, labels: doc.tape.labels, redactions: doc.tape.redactions, createdAt: doc.tape.createdAt });
+    store.updateTape(hidden.id, { endedAt: doc.tape.endedAt, clientInfo: doc.tape.clientInfo, serverInfo: doc.tape.serverInfo, protocolVersion: doc.tape.protocolVersion });
     for (const session of doc.sessions) {
-      const id = store.sessionRow(info.id, session.key, session.transport, session.startedAt);
+      const id = store.sessionRow(hidden.id, session.key, session.transport, session.startedAt);
       store.updateSession(id, session);
     }
-    // Renumbered from 1: the store's sequence has no gaps, a hand-edited document's may.
-    store.appendFrames(
-      info.id,
-      doc.tape.transport,
-      doc.frames.map((f) => ({
-        sessionKey: f.session,
-        tMs: f.tMs,
-        direction: f.direction,
-        kind: f.kind,
-        method: f.method,
-        id: f.id === undefined ? undefined : JSON.stringify(f.id),
-        message: f.text ?? JSON.stringify(f.message),
-        original: f.originalText ?? (f.original === undefined ? undefined : JSON.stringify(f.original)),
-        action: f.action,
-        latencyMs: f.latencyMs,
-        flags: f.flags ?? [],
-        note: f.note,
-        redacted: f.redacted ?? [],
-      })),
-      1,
-    );
-    return store.requireTape(name);
+    return hidden;
   });
+  try {
+    // Renumbered from 1: the store's sequence has no gaps, a hand-edited document's may.
+    for (let start = 0; start < doc.frames.length; start += chunk) {
+      const frames = doc.frames.slice(start, start + chunk).map(toNewFrame);
+      write(() => store.appendFrames(info.id, doc.tape.transport, frames, start + 1));
+    }
+    write(() => store.renameTape(info.id, name));
+  } catch (error) {
+    try {
+      retryWhenBusy(() => store.deleteTapeById(info.id));
+    } catch {
+      // Left for the next import to remove (its process will be gone).
+    }
+    throw error;
+  }
+  return store.requireTape(name);
+}
+
+function toNewFrame(f: TapeDocumentFrame): NewFrame {
+  return {
+    sessionKey: f.session,
+    tMs: f.tMs,
+    direction: f.direction,
+    kind: f.kind,
+    method: f.method,
+    id: f.id === undefined ? undefined : JSON.stringify(f.id),
+    message: f.text ?? JSON.stringify(f.message),
+    original: f.originalText ?? (f.original === undefined ? undefined : JSON.stringify(f.original)),
+    action: f.action,
+    latencyMs: f.latencyMs,
+    flags: f.flags ?? [],
+    note: f.note,
+    redacted: f.redacted ?? [],
+  };
+}
+
+/** Whether a process with this pid is alive (EPERM: alive, but someone else's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

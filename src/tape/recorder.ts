@@ -1,13 +1,23 @@
 /**
  * Turns FrameEvents into tape frames. Events are queued as they are and written in batches (one
  * SQLite transaction each) on a short timer, so the message path only pays for an array push:
- * redaction and building the row happen in the batch, off the message path; a full queue is
- * written at once, which keeps it bounded. `flush()` is synchronous, so it is safe to call from
- * exit and signal handlers.
+ * redaction and building the row happen in the batch, off the message path.
+ *
+ * The store may be unhappy (locked by another process, a full disk, made read-only) and the
+ * proxy must keep flowing all the same, because SQLite's writes are synchronous and block the
+ * event loop:
+ * - a write waits at most a few milliseconds for a lock (a short busy timeout), then gives up;
+ * - a failed write is retried later, backing off, never once per new message;
+ * - each timed write takes a bounded chunk of the backlog; the rest follows after a turn of the
+ *   event loop;
+ * - the backlog is capped in bytes: past the cap new frames are dropped, counted, said once on
+ *   stderr, and a frame on the tape marks where and how many.
+ * `flush()` writes everything, synchronously, so it is safe to call from exit and signal handlers.
  */
 import type { FrameEvent } from '../core/context.js';
 import { envelopeOf, serverInfoOf } from '../core/era.js';
 import { isObject, type JsonValue } from '../core/jsonrpc.js';
+import { isBusy } from './errors.js';
 import { Redactor } from './redact.js';
 import type { TapeStore } from './store.js';
 import type { NewFrame, TapeInfo } from './types.js';
@@ -37,10 +47,46 @@ export interface TapeRecorderOptions {
   flushIntervalMs?: number;
   /** Queue length that triggers an immediate write. Default 512. */
   maxQueue?: number;
+  /** Frames written in one timed transaction at most. Default 250. */
+  chunkFrames?: number;
+  /** Bytes the backlog may hold while the store cannot be written; past it new frames are dropped. Default 64 MiB. */
+  maxBacklogBytes?: number;
+  /** How long a timed write waits for another process's lock (ms, blocking). Default 10. */
+  busyTimeoutMs?: number;
   /** performance.now() at which the tape's clock starts. Default: now. */
   startedAt?: number;
-  /** Called when a write fails; the frames stay queued and are retried. */
+  /** Called when writing fails in a way the user should hear of; the frames stay queued and are retried. */
   onError?: (error: Error) => void;
+  /** Called once, when the backlog first overflows and frames start being dropped. */
+  onDrop?: (info: { frames: number; bytes: number; limit: number }) => void;
+  /** Called when the store takes writes again after failing. */
+  onRecovered?: (info: { written: number; dropped: number }) => void;
+}
+
+export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+/** How long the final flush waits for a lock: the process is ending, and the frames matter more than a pause. */
+const FINAL_BUSY_TIMEOUT_MS = 2000;
+/** A lock held this long is worth telling the user about (shorter ones are other proxies writing). */
+const LOCK_WARNING_MS = 2000;
+const FIRST_BACKOFF_MS = 25;
+const MAX_BACKOFF_MS = 2000;
+/** Bytes of text that end a chunk early (a few big answers are a chunk of their own). */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** What initialize (or a modern envelope) revealed about a session, written with the frames of a batch. */
+interface SessionInfo {
+  sessionKey: string;
+  session: Parameters<TapeStore['updateSession']>[1];
+  tape: Parameters<TapeStore['updateTape']>[1];
+}
+
+/** Frames dropped in a row while the backlog was full: a marker on the tape says so. */
+interface Gap {
+  sessionId: string;
+  transport: FrameEvent['transport'];
+  at: number;
+  frames: number;
+  bytes: number;
 }
 
 export class TapeRecorder {
@@ -48,26 +94,42 @@ export class TapeRecorder {
   private queue: FrameEvent[] = [];
   /** Frames built by a batch whose write failed, kept (in order, before the queue) for the retry. */
   private retry: NewFrame[] = [];
+  private infos: SessionInfo[] = [];
   private timer?: NodeJS.Timeout;
   private nextSeq = 1;
   private info?: TapeInfo;
   private readonly deferred?: DeferredTape;
+  /** The conversation has shown it is more than a probe (a client message other than server/discover). */
+  private conversing = false;
   /**
    * While the conversation is only a probe: its frames so far, kept in the store as they come (a
    * client ends its probe process with SIGKILL soon after SIGTERM, so waiting for the exit loses
    * it), and the probe row that holds them.
    */
   private probe?: { frames: NewFrame[]; rowId?: number };
-  /** The conversation has shown it is more than a probe (a client message other than server/discover). */
-  private conversing = false;
   private readonly startedWall = new Date();
   private readonly redactor: Redactor;
   private readonly startedAt: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
+  private readonly chunkFrames: number;
+  private readonly maxBacklogBytes: number;
+  private readonly busyTimeoutMs: number;
   private closed = false;
+  /** Characters held by the queue's events and by the retry list's frames. */
+  private queueBytes = 0;
+  private retryBytes = 0;
+  /** When writing started failing (performance.now()), while it fails. */
+  private failingSince?: number;
+  private backoffMs = FIRST_BACKOFF_MS;
+  private warned = false;
+  private gap?: Gap;
   /** Frames written so far, for summaries. */
   written = 0;
+  /** Frames dropped because the backlog was full. */
+  dropped = 0;
+  /** The longest a single write blocked the event loop (ms). */
+  longestWriteMs = 0;
 
   constructor(
     readonly store: TapeStore,
@@ -78,8 +140,12 @@ export class TapeRecorder {
     this.startedAt = options.startedAt ?? performance.now();
     this.flushIntervalMs = options.flushIntervalMs ?? 100;
     this.maxQueue = options.maxQueue ?? 512;
+    this.chunkFrames = options.chunkFrames ?? 250;
+    this.maxBacklogBytes = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 10;
     if ('create' in tape) this.deferred = tape;
     else this.opened(tape);
+    store.setBusyTimeout(this.busyTimeoutMs);
   }
 
   /** The tape (made now, if it was deferred). */
@@ -128,30 +194,71 @@ export class TapeRecorder {
 
   record(event: FrameEvent): void {
     if (this.closed) return;
-    // Only what initialize reveals is needed now (rare); everything else waits for the batch.
+    const size = eventSize(event);
+    if (this.queueBytes + this.retryBytes + size > this.maxBacklogBytes) return this.drop(event, size);
+    if (this.gap) this.markGap();
+    // Only what initialize reveals is noted now (rare); everything else waits for the batch.
     // The event's text and parsed message are not changed after they are reported, so redacting
     // them later gives the same frame.
     this.queue.push(event);
+    this.queueBytes += size;
     if (!this.conversing && !isProbeFrame(event)) this.conversing = true;
-    this.noteSessionInfo(event);
     // What a probe revealed (an in-place server/discover) goes on the tape once there is one.
-    if (this.conversing && this.pendingInfo.length > 0) for (const [e, session, tape] of this.pendingInfo.splice(0)) this.writeInfo(e, session, tape);
-    if (this.queued >= this.maxQueue) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs);
+    if (this.conversing && this.pendingInfo.length > 0) this.infos.push(...this.pendingInfo.splice(0));
+    const noted = this.infos.length;
+    this.noteSessionInfo(event);
+    // While the store fails, the backoff timer decides when to try again, not each new message.
+    if (this.failingSince !== undefined) return void (this.timer ??= setTimeout(() => this.writeChunk(), this.backoffMs));
+    // What initialize revealed (the session, its peers), and a full queue, are written as soon as
+    // the loop is free: never inside the handling of the message itself.
+    if (this.infos.length > noted || this.queued >= this.maxQueue) {
+      this.clearTimer();
+      this.timer = setTimeout(() => this.writeChunk(), 0);
+    } else {
+      this.timer ??= setTimeout(() => this.writeChunk(), this.flushIntervalMs);
+    }
+  }
+
+  private drop(event: FrameEvent, size: number): void {
+    this.dropped++;
+    if (!this.gap) {
+      this.gap = { sessionId: event.sessionId, transport: event.transport, at: event.at, frames: 0, bytes: 0 };
+      if (this.dropped === 1) this.options.onDrop?.({ frames: this.queued, bytes: this.queueBytes + this.retryBytes, limit: this.maxBacklogBytes });
+    }
+    this.gap.frames++;
+    this.gap.bytes += size;
+  }
+
+  /** A frame where frames were dropped, saying how many: the tape shows its own gap. */
+  private markGap(): void {
+    const gap = this.gap!;
+    this.gap = undefined;
+    const message = { jsonrpc: '2.0', method: 'mcp-tap/dropped', params: { frames: gap.frames, bytes: gap.bytes } };
+    const text = JSON.stringify(message);
+    const note = `${gap.frames} frame(s) (${gap.bytes} bytes) were not recorded: the tape store could not be written and the backlog was full (${this.maxBacklogBytes} bytes)`;
+    this.queue.push({ sessionId: gap.sessionId, transport: gap.transport, direction: 's2c', at: gap.at, text, message, summary: { kind: 'notification', method: 'mcp-tap/dropped', hasId: false }, action: 'synthesized', flags: ['dropped'], note });
+    this.queueBytes += text.length;
   }
 
   /** The tape frame for an event: redacted (a copy; the event is not touched). Runs in the batch. */
   private toFrame(event: FrameEvent): NewFrame {
-    let redaction: { value: unknown; paths: string[] };
+    let message: string;
+    let paths: string[];
     try {
-      redaction = this.redactor.redact(event.message, event.text);
+      if (event.message === undefined) {
+        // Not JSON (a malformed line, a server's stray output): its text is redacted as text.
+        message = this.redactor.redactText(event.text);
+        paths = message === event.text ? [] : ['(text)'];
+      } else {
+        const redaction = this.redactor.redact(event.message, event.text);
+        paths = redaction.paths;
+        message = redaction.value === event.message ? event.text : JSON.stringify(redaction.value);
+      }
     } catch (error) {
       // Runs from a timer, where a throw would end the process; a message that could not be
       // redacted is not written in clear either.
       return { ...this.rowOf(event, `[REDACTED: redaction failed: ${error instanceof Error ? error.message : String(error)}]`, undefined, []), flags: [...event.flags, 'redaction-failed'] };
     }
-    const { value, paths } = redaction;
-    const message = value === event.message ? event.text : JSON.stringify(value);
     let original = event.original;
     if (original !== undefined) {
       try {
@@ -159,7 +266,7 @@ export class TapeRecorder {
         const redacted = this.redactor.redact(parsed, original);
         if (redacted.value !== parsed) original = JSON.stringify(redacted.value);
       } catch {
-        // Not JSON: kept as received (nothing structured to redact).
+        original = this.redactor.redactText(original);
       }
     }
     return this.rowOf(event, message, original, paths);
@@ -184,39 +291,128 @@ export class TapeRecorder {
     };
   }
 
-  /** Writes everything queued. Synchronous. */
+  /** Writes everything queued, chunk after chunk, now. Synchronous. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.queued === 0) return;
-    // A deferred tape waits until the conversation is more than a probe; meanwhile the probe is kept.
-    if (!this.info && !this.conversing) return this.keepProbe();
-    const events = this.queue;
-    this.queue = [];
-    let batch = this.retry.length === 0 ? events.map((e) => this.toFrame(e)) : this.retry.concat(events.map((e) => this.toFrame(e)));
-    this.retry = [];
-    if (this.probe) {
-      // A probe made in place, then the conversation went on: its frames belong to this tape.
-      batch = this.probe.frames.concat(batch);
-      if (this.probe.rowId !== undefined) this.forgetProbe(this.probe.rowId);
-      this.probe = undefined;
+    this.clearTimer();
+    if (!this.ready()) return this.keepProbe();
+    while ((this.queued > 0 || this.infos.length > 0 || this.probe) && this.ready()) if (!this.write(Infinity)) break;
+  }
+
+  /** A deferred tape waits until the conversation is more than a probe. */
+  private ready(): boolean {
+    return this.info !== undefined || this.conversing;
+  }
+
+  /** A timed write: one bounded chunk; the rest after a turn of the event loop, or after a backoff. */
+  private writeChunk(): void {
+    this.clearTimer();
+    if (this.closed) return;
+    if (!this.ready()) return this.keepProbe();
+    const ok = this.write(this.chunkFrames);
+    if (this.queued === 0 && this.infos.length === 0) return;
+    if (ok) this.timer = setTimeout(() => this.writeChunk(), 0);
+    else this.timer = setTimeout(() => this.writeChunk(), this.backoffMs);
+  }
+
+  /** Writes up to `limit` frames (and the session info noted meanwhile) in one transaction. False when the store refused. */
+  private write(limit: number): boolean {
+    let tape: TapeInfo;
+    // This conversation's own probe row goes before the tape is made, or the tape would adopt it
+    // as a sibling's.
+    if (this.probe?.rowId !== undefined) {
+      this.forgetProbe(this.probe.rowId);
+      this.probe.rowId = undefined;
     }
     try {
-      const tape = this.tape;
-      this.store.appendFrames(tape.id, String(tape.transport), batch, this.nextSeq);
-      this.nextSeq += batch.length;
-      this.written += batch.length;
+      tape = this.tape;
     } catch (error) {
-      // Keep the frames: a locked store may be free on the next try, and nothing is dropped.
-      this.retry = batch;
-      this.options.onError?.(error as Error);
-      if (!this.closed) this.timer = setTimeout(() => this.flush(), 250);
+      // A deferred tape could not be made (the store is locked): the frames wait, as for any write.
+      this.failed(error as Error);
+      return false;
+    }
+    const batch = this.take(limit);
+    if (this.probe) {
+      // A probe made in place, then the conversation went on: its frames belong to this tape, first.
+      batch.unshift(...this.probe.frames);
+      this.probe = undefined;
+    }
+    const infos = this.infos;
+    this.infos = [];
+    const started = performance.now();
+    try {
+      this.store.transaction(() => {
+        this.store.appendFrames(tape.id, String(tape.transport), batch, this.nextSeq);
+        for (const info of infos) this.writeSessionInfo(tape, info);
+      });
+    } catch (error) {
+      // Keep the frames, in order, for the retry: a locked store may be free next time.
+      this.retry = batch.concat(this.retry);
+      for (const frame of batch) this.retryBytes += frameSize(frame);
+      this.infos = infos.concat(this.infos);
+      this.failed(error as Error);
+      return false;
+    } finally {
+      this.longestWriteMs = Math.max(this.longestWriteMs, performance.now() - started);
+    }
+    this.nextSeq += batch.length;
+    this.written += batch.length;
+    if (this.failingSince !== undefined) this.recovered();
+    return true;
+  }
+
+  /** The next frames to write: first those a failed write kept, then new events, built now. */
+  private take(limit: number): NewFrame[] {
+    const batch: NewFrame[] = [];
+    let bytes = 0;
+    let fromRetry = 0;
+    while (batch.length < limit && bytes < CHUNK_BYTES && fromRetry < this.retry.length) {
+      const frame = this.retry[fromRetry++]!;
+      batch.push(frame);
+      bytes += frameSize(frame);
+      this.retryBytes -= frameSize(frame);
+    }
+    this.retry = fromRetry === this.retry.length ? [] : this.retry.slice(fromRetry);
+    let taken = 0;
+    while (batch.length < limit && bytes < CHUNK_BYTES && taken < this.queue.length) {
+      const event = this.queue[taken++]!;
+      this.queueBytes -= eventSize(event);
+      const frame = this.toFrame(event);
+      batch.push(frame);
+      bytes += frameSize(frame);
+    }
+    this.queue = taken === this.queue.length ? [] : this.queue.slice(taken);
+    return batch;
+  }
+
+  private failed(error: Error): void {
+    const now = performance.now();
+    const first = this.failingSince === undefined;
+    this.failingSince ??= now;
+    this.backoffMs = first ? FIRST_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
+    // A lock held briefly is another proxy or a command writing: only a long one is news.
+    if (!this.warned && (!isBusy(error) || now - this.failingSince >= LOCK_WARNING_MS)) {
+      this.warned = true;
+      this.options.onError?.(error);
     }
   }
 
-  /** Flushes and marks the tape ended. */
+  private recovered(): void {
+    const wasWarned = this.warned;
+    this.failingSince = undefined;
+    this.backoffMs = FIRST_BACKOFF_MS;
+    this.warned = false;
+    if (wasWarned) this.options.onRecovered?.({ written: this.written, dropped: this.dropped });
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Flushes (waiting longer for a lock: the frames matter more now) and marks the tape ended. */
   close(): void {
     if (this.closed) return;
+    this.store.setBusyTimeout(FINAL_BUSY_TIMEOUT_MS);
     const clientSpoke = this.queue.some((e) => e.direction === 'c2s') || !!this.probe?.frames.some((f) => f.direction === 'c2s');
     if (!this.info && !this.conversing && clientSpoke) {
       this.closed = true;
@@ -225,9 +421,10 @@ export class TapeRecorder {
       return;
     }
     if (!this.info) this.conversing = true; // nothing but the server's own output: a tape all the same
+    if (this.gap) this.markGap();
     this.flush();
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.clearTimer();
     try {
       // A probe that finished after this tape began is adopted now.
       if (this.deferred) this.adoptProbes();
@@ -239,16 +436,16 @@ export class TapeRecorder {
 
   /** Writes the probe's frames so far to the store (replacing what it kept before). */
   private keepProbe(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.clearTimer();
     const probe = (this.probe ??= { frames: [] });
     if (this.queue.length > 0) {
       probe.frames.push(...this.queue.map((e) => this.toFrame(e)));
       this.queue = [];
+      this.queueBytes = 0;
     }
-    if (probe.frames.length === 0) return;
+    if (probe.frames.length === 0 || !this.deferred) return;
     try {
-      probe.rowId = this.store.saveProbe(this.deferred!.upstream, this.startedWall.toISOString(), probe.frames, probe.rowId);
+      probe.rowId = this.store.saveProbe(this.deferred.upstream, this.startedWall.toISOString(), probe.frames, probe.rowId);
     } catch (error) {
       this.options.onError?.(error as Error);
     }
@@ -265,7 +462,8 @@ export class TapeRecorder {
   /**
    * Keeps the tape's and session's protocol version and client/server info: as initialize reveals
    * them (2025), or (2026-07-28) from the first request's `_meta` envelope and the first result
-   * that names the server (its `_meta` serverInfo, or the server/discover result).
+   * that names the server (its `_meta` serverInfo, or the server/discover result). Written with
+   * the next batch, in its transaction.
    */
   private noteSessionInfo(event: FrameEvent): void {
     if (!isObject(event.message)) return;
@@ -276,16 +474,12 @@ export class TapeRecorder {
     // The info is stored redacted, like the frame (only these two messages pay for it here).
     const message = this.redactor.redact(event.message, event.text).value;
     if (!isObject(message)) return;
-    this.flush(); // the session row must exist before it is updated
-    const sessionId = this.store.sessionRow(this.tape.id, event.sessionId, String(this.tape.transport));
     if (isInitRequest && isObject(message.params)) {
       const p = message.params;
-      this.store.updateTape(this.tape.id, { clientInfo: p.clientInfo });
-      this.store.updateSession(sessionId, { clientInfo: p.clientInfo, clientCapabilities: p.capabilities, protocolVersion: str(p.protocolVersion) });
+      this.sessionUpdate(event, { clientInfo: p.clientInfo, clientCapabilities: p.capabilities, protocolVersion: str(p.protocolVersion) }, { clientInfo: p.clientInfo });
     } else if (isInitResponse && isObject(message.result)) {
       const r = message.result;
-      this.store.updateTape(this.tape.id, { serverInfo: r.serverInfo, protocolVersion: str(r.protocolVersion) });
-      this.store.updateSession(sessionId, { serverInfo: r.serverInfo, serverCapabilities: r.capabilities, protocolVersion: str(r.protocolVersion) });
+      this.sessionUpdate(event, { serverInfo: r.serverInfo, serverCapabilities: r.capabilities, protocolVersion: str(r.protocolVersion) }, { serverInfo: r.serverInfo, protocolVersion: str(r.protocolVersion) });
     }
   }
 
@@ -320,21 +514,21 @@ export class TapeRecorder {
     return true;
   }
 
-  private sessionUpdate(event: FrameEvent, session: Parameters<TapeStore['updateSession']>[1], tape: Parameters<TapeStore['updateTape']>[1]): void {
+  private sessionUpdate(event: FrameEvent, session: SessionInfo['session'], tape: SessionInfo['tape']): void {
+    const info = { sessionKey: event.sessionId, session, tape };
     // Until the conversation is more than a probe there is no tape to note it on; the probe's own
     // frames still carry it.
-    if (!this.info && !this.conversing) this.pendingInfo.push([event, session, tape]);
-    else this.writeInfo(event, session, tape);
+    if (!this.info && !this.conversing) this.pendingInfo.push(info);
+    else this.infos.push(info);
   }
 
-  private pendingInfo: [FrameEvent, Parameters<TapeStore['updateSession']>[1], Parameters<TapeStore['updateTape']>[1]][] = [];
+  private pendingInfo: SessionInfo[] = [];
 
-  private writeInfo(event: FrameEvent, session: Parameters<TapeStore['updateSession']>[1], tape: Parameters<TapeStore['updateTape']>[1]): void {
-    this.flush(); // the session row must exist before it is updated
-    const tapeInfo = this.tape;
-    const sessionId = this.store.sessionRow(tapeInfo.id, event.sessionId, String(tapeInfo.transport));
-    this.store.updateTape(tapeInfo.id, tape);
-    this.store.updateSession(sessionId, session);
+  /** Inside the write's transaction, after the frames (so the session row exists). */
+  private writeSessionInfo(tape: TapeInfo, info: SessionInfo): void {
+    const sessionId = this.store.sessionRow(tape.id, info.sessionKey, String(tape.transport));
+    this.store.updateTape(tape.id, info.tape);
+    this.store.updateSession(sessionId, info.session);
   }
 }
 
@@ -342,6 +536,9 @@ export class TapeRecorder {
 function isProbeFrame(event: FrameEvent): boolean {
   return event.direction === 's2c' || (event.summary.kind === 'request' && event.summary.method === 'server/discover');
 }
+
+const eventSize = (event: FrameEvent) => event.text.length + (event.original?.length ?? 0);
+const frameSize = (frame: NewFrame) => frame.message.length + (frame.original?.length ?? 0);
 
 function str(value: JsonValue | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;

@@ -3,23 +3,35 @@
  * touched: redaction works on a copy, and only copies the parts it changes.
  *
  * A rule with a dot is a path from the message root (`params.arguments.apiKey`, `*` for any one
- * key); a rule without one is a key pattern matched at any depth (`*token*`).
+ * key); a rule without one is a key pattern matched at any depth (`*token*`). By default, values
+ * under keys that look secret (core/secrets.ts decides) are replaced whatever their type, and
+ * credentials in free text (`Bearer ...`, `sk-...`, a key echoed back in a result) are cut out of
+ * strings and out of lines that are not JSON at all.
  */
 import { isObject } from '../core/jsonrpc.js';
+import { isSecretKeyName, isSecretValue, mayHoldSecret, REDACTED, redactText } from '../core/secrets.js';
 
-export const REDACTED = '[REDACTED]';
+export { REDACTED };
 
-/** Keys that name obvious secrets. Matched case-insensitively, on string values only. */
-export const DEFAULT_REDACT_KEYS = ['*token*', '*password*', '*passwd*', '*secret*', '*apikey*', '*api_key*', '*api-key*', 'authorization', 'cookie', '*credential*'];
+/** What the default rules cover, as the tape notes them (key patterns, matched case-insensitively). */
+export const DEFAULT_REDACT_KEYS = [
+  '*token*', '*password*', '*passwd*', '*passphrase*', '*secret*', '*apikey*', '*api_key*', '*api-key*', 'authorization', 'cookie', '*credential*',
+  '*private_key*', '*access_key*', 'pwd', 'pass', 'auth', 'bearer', 'jwt',
+];
+const DEFAULT_DESCRIPTION = [...DEFAULT_REDACT_KEYS.map((k) => `${k} (default)`), 'credentials in free text: Bearer/Basic, sk-..., JWTs, private keys, user:password@ (default)'];
+
+/** Values redacted once are looked for again in later text (a key echoed back); this many are kept. */
+const LEARNED_LIMIT = 64;
+/** Shorter values are too likely to be ordinary words to be looked for elsewhere. */
+const LEARNED_MIN_LENGTH = 8;
 
 /** Protocol fields whose names look secret but are not (replay needs them intact). */
 const PROTOCOL_KEYS = new Set(['progressToken']);
 /**
  * The server's opaque state of a multi round-trip call: replay hands it back and the retry must
- * carry it unchanged, so no key pattern (the user's included) ever replaces it.
+ * carry it unchanged, so no key pattern (the user's included) nor free-text rule ever touches it.
  */
 const OPAQUE_KEYS = new Set(['requestState']);
-const DEFAULT_HINT = /token|passw|secret|api.?key|authorization|cookie|credential/i;
 
 function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
@@ -34,14 +46,24 @@ export interface RedactResult<T> {
 
 export class Redactor {
   private readonly keyPatterns: RegExp[];
-  private readonly defaultKeyPatterns: RegExp[];
   private readonly paths: string[][];
+  /** Secrets to look for in any text: given (a --header value, a URL's password) and learned. */
+  private readonly known: string[];
+  private readonly given: number;
 
-  /** `rules` are the user's --redact values; `defaults` adds DEFAULT_REDACT_KEYS. */
-  constructor(readonly rules: string[] = [], readonly defaults = true) {
+  /**
+   * `rules` are the user's --redact values; `defaults` adds the default secret keys and the
+   * free-text credentials; `knownSecrets` are values to hide wherever they appear.
+   */
+  constructor(
+    readonly rules: string[] = [],
+    readonly defaults = true,
+    knownSecrets: string[] = [],
+  ) {
     this.keyPatterns = rules.filter((r) => !r.includes('.')).map(globToRegExp);
     this.paths = rules.filter((r) => r.includes('.')).map((r) => r.split('.'));
-    this.defaultKeyPatterns = defaults ? DEFAULT_REDACT_KEYS.map(globToRegExp) : [];
+    this.known = [...new Set(knownSecrets.filter((s) => s.length >= 4))];
+    this.given = this.known.length;
   }
 
   /**
@@ -54,7 +76,7 @@ export class Redactor {
 
   /** What the tape notes as the redaction in force. */
   describe(): string[] {
-    return [...this.rules, ...(this.defaults ? DEFAULT_REDACT_KEYS.map((k) => `${k} (default)`) : [])];
+    return [...this.rules, ...(this.defaults ? DEFAULT_DESCRIPTION : [])];
   }
 
   /** Redacts a parsed message; `text` (its JSON) lets the common case skip the walk entirely. */
@@ -62,9 +84,15 @@ export class Redactor {
     const paths: string[] = [];
     let result: unknown = value;
     for (const path of this.paths) result = this.redactPath(result, path, 0, [], paths);
-    const scanKeys = this.keyPatterns.length > 0 || (this.defaultKeyPatterns.length > 0 && (text === undefined || DEFAULT_HINT.test(text)));
+    // A key written with escapes (`"\u0074oken"`) hides from a look at the text: the hint covers `\u`.
+    const scanKeys = this.keyPatterns.length > 0 || (this.defaults && (text === undefined || mayHoldSecret(text, this.known)));
     if (scanKeys) result = this.redactKeys(result, [], paths);
     return { value: result as T, paths };
+  }
+
+  /** Redacts text that is not JSON (a malformed line, a server's stray output). */
+  redactText(text: string): string {
+    return this.defaults || this.known.length > 0 ? redactText(text, this.known) : text;
   }
 
   private redactPath(node: unknown, path: string[], depth: number, at: string[], found: string[]): unknown {
@@ -93,6 +121,12 @@ export class Redactor {
   }
 
   private redactKeys(node: unknown, at: string[], found: string[]): unknown {
+    if (typeof node === 'string') {
+      if (!this.defaults && this.known.length === 0) return node;
+      const cleaned = redactText(node, this.known, 'string');
+      if (cleaned !== node) found.push(at.join('.'));
+      return cleaned;
+    }
     if (Array.isArray(node)) {
       let copy: unknown[] | undefined;
       node.forEach((item, index) => {
@@ -104,10 +138,14 @@ export class Redactor {
     if (!isObject(node)) return node;
     let copy: Record<string, unknown> | undefined;
     for (const [key, child] of Object.entries(node)) {
+      if (OPAQUE_KEYS.has(key)) continue;
       let next: unknown;
       if (child !== REDACTED && this.isSecretKey(key, child)) {
         next = REDACTED;
         found.push([...at, key].join('.'));
+        // A credential echoed back later (a result quoting a key) is hidden there too. Values a
+        // --redact rule names are the user's to choose; only what looks secret is looked for again.
+        if (this.defaults && isSecretKeyName(key)) this.learn(child);
       } else {
         next = this.redactKeys(child, [...at, key], found);
       }
@@ -119,7 +157,14 @@ export class Redactor {
   private isSecretKey(key: string, value: unknown): boolean {
     if (OPAQUE_KEYS.has(key)) return false;
     if (this.keyPatterns.some((p) => p.test(key))) return true;
-    if (PROTOCOL_KEYS.has(key) || typeof value !== 'string') return false;
-    return this.defaultKeyPatterns.some((p) => p.test(key));
+    if (PROTOCOL_KEYS.has(key) || !this.defaults) return false;
+    return isSecretKeyName(key) && isSecretValue(key, value);
+  }
+
+  /** Remembers a redacted string, so that where it is echoed (a result quoting it) it is hidden too. */
+  private learn(value: unknown): void {
+    if (typeof value !== 'string' || value.length < LEARNED_MIN_LENGTH || value === REDACTED || this.known.includes(value)) return;
+    this.known.push(value);
+    if (this.known.length - this.given > LEARNED_LIMIT) this.known.splice(this.given, 1);
   }
 }

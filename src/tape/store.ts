@@ -3,12 +3,13 @@
  * (better-sqlite3); the recorder batches writes so the proxy's message path never waits on it.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
-import { TapeError, explainStoreError } from './errors.js';
+import { TapeError, explainStoreError, isBusy } from './errors.js';
 import type { NewFrame, TapeFrame, TapeInfo, TapeSession, TapeUpstream } from './types.js';
 import type { JsonValue } from '../core/jsonrpc.js';
+import { redactArgv, redactUrl } from '../core/secrets.js';
 
 export const DEFAULT_STORE = 'tapes/tapes.db';
 
@@ -45,7 +46,12 @@ export interface OpenOptions {
   /** Create the file (owner-only) when missing. Default true; read-only commands pass false. */
   create?: boolean;
   readonly?: boolean;
+  /** Told once about something the user should know (a store others could read, narrowed). */
+  onWarning?: (message: string) => void;
 }
+
+/** How long a command waits for another process's lock, as SQLite's busy handler (it blocks). */
+const COMMAND_BUSY_TIMEOUT_MS = 5000;
 
 type Row = Record<string, unknown>;
 
@@ -79,7 +85,7 @@ export class TapeStore {
         // Created owner-only before SQLite touches it; SQLite gives its -wal/-shm files the same mode.
         closeSync(openSync(file, 'a', 0o600));
       }
-      const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true, timeout: 5000 });
+      const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true, timeout: COMMAND_BUSY_TIMEOUT_MS });
       if (!options.readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
@@ -94,10 +100,19 @@ export class TapeStore {
         // Touch the schema so a file that is not a tape store fails here, with a clear error.
         db.prepare('SELECT count(*) FROM tapes').get();
       }
+      narrowPermissions(file, options.onWarning);
       return new TapeStore(file, db);
     } catch (error) {
       throw explainStoreError(file, error);
     }
+  }
+
+  /**
+   * How long a write waits for another connection's lock before it fails. SQLite's wait blocks
+   * the thread, so a recording proxy keeps it short and retries later instead.
+   */
+  setBusyTimeout(ms: number): void {
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
   }
 
   /** Runs a store operation, turning SQLite's errors into one-line ones. */
@@ -166,8 +181,51 @@ export class TapeStore {
     throw new TapeError(`no tape named "${name}" in ${this.file} (${hint})`);
   }
 
+  /** Every tape, but those an import is still writing (named with a leading dot). */
   listTapes(): TapeInfo[] {
-    return this.guard(() => (this.db.prepare(`${TAPE_QUERY} ORDER BY t.created_at, t.id`).all() as Row[]).map(toTapeInfo));
+    return this.guard(() => (this.db.prepare(`${TAPE_QUERY} WHERE t.name NOT LIKE '.%' ORDER BY t.created_at, t.id`).all() as Row[]).map(toTapeInfo));
+  }
+
+  /**
+   * A tape under a name no user can give (a leading dot), for an import to fill in chunks before
+   * it is given its real name: until then nothing lists it, and a failed import leaves nothing.
+   */
+  createHiddenTape(tape: Omit<NewTape, 'name'>): TapeInfo {
+    const name = `.importing-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    return this.guard(() => {
+      const id = Number(
+        this.db
+          .prepare(`INSERT INTO tapes (name, created_at, upstream, transport, labels, redactions) VALUES (?, ?, ?, ?, ?, ?)`)
+          .run(name, tape.createdAt ?? new Date().toISOString(), json(tape.upstream), tape.transport, JSON.stringify(tape.labels ?? {}), JSON.stringify(tape.redactions ?? []))
+          .lastInsertRowid,
+      );
+      return toTapeInfo(this.db.prepare(`${TAPE_QUERY} WHERE t.id = ?`).get(id) as Row);
+    });
+  }
+
+  /** Gives a tape its name, unless one of that name exists. */
+  renameTape(id: number, name: string): void {
+    validateTapeName(name);
+    this.guard(() => {
+      if (this.db.prepare('SELECT 1 FROM tapes WHERE name = ?').get(name)) throw new TapeError(`a tape named "${name}" already exists in ${this.file}; import it under another name with --name NAME`);
+      this.db.prepare('UPDATE tapes SET name = ? WHERE id = ?').run(name, id);
+    });
+  }
+
+  /** Removes what imports that died left behind (their process is gone). */
+  removeAbandonedImports(alive: (pid: number) => boolean): number {
+    return this.guard(() => {
+      let removed = 0;
+      for (const row of this.db.prepare(`SELECT id, name FROM tapes WHERE name LIKE '.importing-%'`).all() as Row[]) {
+        const pid = Number(/^\.importing-(\d+)-/.exec(row.name as string)?.[1]);
+        if (Number.isInteger(pid) && !alive(pid)) removed += this.db.prepare('DELETE FROM tapes WHERE id = ?').run(row.id).changes;
+      }
+      return removed;
+    });
+  }
+
+  deleteTapeById(id: number): void {
+    this.guard(() => this.db.prepare('DELETE FROM tapes WHERE id = ?').run(id));
   }
 
   updateTape(id: number, change: { endedAt?: string; clientInfo?: JsonValue; serverInfo?: JsonValue; protocolVersion?: string }): void {
@@ -307,15 +365,74 @@ export class TapeStore {
     );
   }
 
-  /** Runs several writes atomically (used by import). */
-  transaction<T>(work: () => T): T {
-    return this.guard(() => this.db.transaction(work)());
+  /**
+   * Runs several writes atomically. `immediate` takes the write lock at the start (BEGIN
+   * IMMEDIATE): a transaction that reads first and writes after would otherwise fail at once,
+   * without waiting, when another process wrote in between (SQLITE_BUSY_SNAPSHOT in WAL mode).
+   */
+  transaction<T>(work: () => T, options: { immediate?: boolean } = {}): T {
+    return this.guard(() => {
+      const run = this.db.transaction(work);
+      return options.immediate ? run.immediate() : run();
+    });
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+  }
+}
+
+/**
+ * Tapes hold what crossed the proxy, secrets redacted but much else not: the store and its
+ * -wal/-shm files are for their owner only. A store made wider (by hand, by an older tool) is
+ * narrowed, and the user told once; one that belongs to someone else is only warned about.
+ */
+function narrowPermissions(file: string, warn?: (message: string) => void): void {
+  if (process.platform === 'win32') return;
+  const widened: string[] = [];
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    let uid: number;
+    try {
+      ({ mode, uid } = statSync(path));
+    } catch {
+      continue;
+    }
+    if ((mode & 0o077) === 0) continue;
+    const was = (mode & 0o777).toString(8);
+    if (uid !== process.getuid?.()) {
+      warn?.(`${path} can be read by others (mode ${was}) and is not yours to narrow; tapes may hold what your sessions said`);
+      continue;
+    }
+    try {
+      chmodSync(path, 0o600);
+      widened.push(`${path} (was ${was})`);
+    } catch (error) {
+      warn?.(`${path} can be read by others (mode ${was}) and could not be narrowed: ${(error as Error).message}`);
+    }
+  }
+  if (widened.length > 0) warn?.(`made the tape store readable only by you: ${widened.join(', ')}`);
+}
+
+/** Sleeps the thread (for retries in synchronous code, never on the proxy's message path). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs a command's store work, again after a pause when another process held the lock past the
+ * busy timeout (a recording proxy commits every 100 ms; a command should not fail for it).
+ */
+export function retryWhenBusy<T>(work: () => T, attempts = 5): T {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return work();
+    } catch (error) {
+      if (attempt >= attempts || !isBusy(error)) throw error;
+      sleepSync(50 * attempt);
+    }
   }
 }
 
@@ -329,13 +446,22 @@ const TAPE_QUERY = `SELECT t.*,
   (SELECT count(*) FROM sessions s WHERE s.tape_id = t.id) AS session_count
   FROM tapes t`;
 
+/** Credentials in a tape's upstream are hidden on the way out too, for tapes written before they were on the way in. */
+function shownUpstream(upstream: TapeUpstream | undefined): TapeUpstream | undefined {
+  if (!upstream) return upstream;
+  const shown: TapeUpstream = { ...upstream };
+  if (Array.isArray(upstream.command)) shown.command = redactArgv(upstream.command);
+  if (typeof upstream.url === 'string') shown.url = redactUrl(upstream.url);
+  return shown;
+}
+
 function toTapeInfo(row: Row): TapeInfo {
   return {
     id: row.id as number,
     name: row.name as string,
     createdAt: row.created_at as string,
     endedAt: opt(row.ended_at),
-    upstream: parse(row.upstream),
+    upstream: shownUpstream(parse(row.upstream)),
     transport: row.transport as string,
     clientInfo: parse(row.client_info),
     serverInfo: parse(row.server_info),

@@ -34,6 +34,8 @@ export interface VerifiedRequest {
   stream?: { recorded: number; live: number };
   /** Paths of the answer left out of the comparison because the tape has them redacted. */
   redacted?: string[];
+  /** Why the answer was not compared, when it was not. */
+  note?: string;
 }
 
 export interface VerifyReport {
@@ -277,7 +279,15 @@ export async function verifySession(frames: TapeFrame[], upstream: Transport, op
         const redacted = exchange?.answer ? (frameAt.get(exchange.answer.seq)?.redacted ?? []) : [];
         if (redacted.length > 0) result.redacted = redacted;
         const leftOut = redacted.length > 0 ? [...ignore, ...parsePaths(redacted)] : ignore;
-        result.differences = recorded !== undefined ? jsonDiff(answerOf(recorded), answerOf(heard.message), leftOut) : [{ path: '(answer)', kind: 'added', live: answerOf(heard.message) }];
+        if (recorded !== undefined) {
+          result.differences = jsonDiff(answerOf(recorded), answerOf(heard.message), leftOut);
+        } else if (exchange?.outcome === 'cancelled' || exchange?.outcome === 'unanswered') {
+          // The recorded client gave up on it (a probe that timed out, a cancelled call): there is
+          // no answer to hold the live one up against, and the server answering now is no drift.
+          result.note = `not compared: the tape has no answer (${exchange.outcome === 'cancelled' ? 'the client cancelled it' : 'the client stopped waiting'})`;
+        } else {
+          result.differences = [{ path: '(answer)', kind: 'added', live: answerOf(heard.message) }];
+        }
       }
       if (result.differences.length > 0) result.status = 'changed';
     }

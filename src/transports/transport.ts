@@ -57,8 +57,16 @@ export interface Transport {
   onmessage?: (text: string, meta?: ReceiveMeta) => void;
   /** A message that could not be delivered (the upstream refused or was unreachable). */
   ondeliveryfailed?: (text: string, reason: string) => void;
-  /** A message that could not be framed (too large); the transport keeps going. `ends`: its first and last bytes, when known. */
-  onoversized?: (byteLength: number, limit: number, ends?: { head: string; tail: string }) => void;
+  /**
+   * A request that was delivered but whose answer will never come (its answer stream ended and
+   * cannot be resumed, its connection dropped). Transports fall back to `ondeliveryfailed`.
+   */
+  onunanswered?: (text: string, reason: string) => void;
+  /**
+   * A message that could not be framed (too large). `byteLength` when known (a WebSocket frame
+   * is refused from its header); `ends`: its first and last bytes, when known.
+   */
+  onoversized?: (byteLength: number | undefined, limit: number, ends?: { head: string; tail: string }) => void;
   /** Trouble that does not end the transport. */
   onerror?: (error: Error) => void;
   /** Called once, when the peer is gone. */

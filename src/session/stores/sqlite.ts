@@ -26,7 +26,8 @@ export class SqliteSessionStore implements SessionStore {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
       closeSync(openSync(this.file, 'a', 0o600));
     }
-    this.db = new Database(this.file, { timeout: 5000 });
+    // Waiting on a lock blocks the event loop: wait briefly; a failed batched write is retried.
+    this.db = new Database(this.file, { timeout: 200 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (

@@ -58,6 +58,12 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** True when the body is declared JSON: the media type `application/json` exactly (parameters such as charset aside). */
+export function isJsonContentType(req: IncomingMessage): boolean {
+  const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json';
+}
+
 /** True when an Accept header admits the media type (or a wildcard covering it). */
 export function accepts(req: IncomingMessage, type: string): boolean {
   const accept = header(req, 'accept');

@@ -20,6 +20,12 @@ export interface SessionOpener {
    * fresh upstream, when the store knows it. Resolves false when there is nothing to resume.
    */
   restore?(sessionId: string, downstream: Transport, kind: TransportKind, http: HttpMeta): Promise<boolean>;
+  /**
+   * Why a new session would be refused now (the proxy holds as many as it may), so an endpoint
+   * can say so before it commits to a response; undefined when there is room. `open` refuses
+   * the same way, with an HttpError of status 503.
+   */
+  atCapacity?(): string | undefined;
 }
 
 export interface HttpEndpoint {

@@ -3,7 +3,7 @@
  * (/mcp Streamable HTTP, /sse + /messages legacy HTTP+SSE, /ws WebSocket). Applies the HTTP
  * policy before anything else and routes; the endpoints own the sessions.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../core/log.js';
@@ -23,6 +23,21 @@ export interface ListenAddress {
   port: number;
 }
 
+export interface ListenerLimits {
+  /**
+   * How long a client may take to send a whole request, headers and body (ms). Responses are
+   * not limited: SSE streams stay open as long as they are meant to. Default 30 s.
+   */
+  requestTimeoutMs?: number;
+  /** How long a client may take to send a request's headers (ms). Default 10 s, at most the request timeout. */
+  headersTimeoutMs?: number;
+  /** Connections held at once; more are refused at accept. Default: Node's (no limit). */
+  maxConnections?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+
 export function parseListen(value: string): ListenAddress {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
   if (!match) throw new Error(`--listen takes HOST:PORT or PORT, got "${value}"`);
@@ -39,15 +54,20 @@ export class HttpListener {
     private readonly routes: ListenerRoutes,
     private readonly policy: HttpPolicyInterceptor,
     private readonly logger: Logger,
+    limits: ListenerLimits = {},
   ) {
-    this.server = createServer((req, res) => void this.route(req, res));
+    // A client that dribbles its headers or body is cut off (408), so a few hundred slow sockets
+    // cannot hold the proxy's file descriptors. Once a request is in, its response may last: the
+    // timeouts cover receiving the request only, never an SSE stream going out.
+    const requestTimeout = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const headersTimeout = Math.min(limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout);
+    this.server = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => void this.route(req, res));
+    if (limits.maxConnections) this.server.maxConnections = limits.maxConnections;
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    // Long-lived SSE streams must not be cut by Node's default request timeout.
-    this.server.requestTimeout = 0;
     this.server.keepAliveTimeout = 65_000;
   }
 
@@ -57,6 +77,8 @@ export class HttpListener {
       this.server.listen(address.port, address.host, () => {
         this.server.off('error', reject);
         const bound = this.server.address() as AddressInfo;
+        // Host headers are checked against the address actually bound (port 0 picks one).
+        this.policy.serveAt({ host: address.host, port: bound.port });
         resolve({ host: address.host, port: bound.port });
       });
     });
@@ -81,7 +103,10 @@ export class HttpListener {
     const endpoint = this.routes.upgrade?.[path];
     if (refused || !endpoint) {
       const status = refused?.status ?? 404;
-      socket.end(`HTTP/1.1 ${status} ${refused?.message ?? 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      if (refused) this.logger.warn(`refused a WebSocket upgrade on ${path}: ${refused.message}`);
+      // The reason goes in the body: the status line carries only the standard phrase.
+      const body = `${refused?.message ?? `Not Found: ${path}`}\n`;
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
     endpoint.handleUpgrade(req, socket, head, httpMeta(req));

@@ -1,11 +1,15 @@
-/** Reads an SSE response body event by event, as it arrives (never buffered to the end). */
+/**
+ * Reads an SSE response body event by event, as it arrives (never buffered to the end).
+ * `onRetry` hears the server's `retry:` field: how long it asks a client to wait before it
+ * reconnects.
+ */
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 
-export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
-  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+export async function* readSse(body: ReadableStream<Uint8Array>, onRetry?: (ms: number) => void): AsyncGenerator<EventSourceMessage> {
+  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream({ onRetry }));
   const reader = events.getReader();
   try {
     for (;;) {
@@ -23,9 +27,9 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
  * socket's chunks, without the two web-stream stages in between. Decodes as `readSse` does
  * (UTF-8, a leading BOM dropped, bad bytes replaced).
  */
-export async function* readSseNode(body: Readable): AsyncGenerator<EventSourceMessage> {
+export async function* readSseNode(body: Readable, onRetry?: (ms: number) => void): AsyncGenerator<EventSourceMessage> {
   const events: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const parser = createParser({ onEvent: (event) => events.push(event), onRetry });
   const decoder = new StringDecoder('utf8');
   let started = false;
   const feed = (text: string) => {

@@ -8,11 +8,20 @@ export interface SseStreamOptions {
    * the headers go out at once.
    */
   headerDelayMs?: number;
+  /**
+   * Output the client may leave unread; past it the stream is cut (the client can come back with
+   * Last-Event-ID), so a client that stops reading cannot make the proxy hold everything sent to
+   * it. Default 16 MiB.
+   */
+  maxBufferedBytes?: number;
 }
+
+const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export class SseStream {
   private ended = false;
   private headerTimer?: NodeJS.Timeout;
+  private readonly maxBufferedBytes: number;
   onclose?: () => void;
 
   constructor(
@@ -26,6 +35,7 @@ export class SseStream {
       connection: 'keep-alive',
       ...headers,
     });
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     // Headers go out now (or soon), so the client knows the stream is open before the first event.
     if (options.headerDelayMs) {
       this.headerTimer = setTimeout(() => this.flushHeaders(), options.headerDelayMs);
@@ -54,11 +64,20 @@ export class SseStream {
     return !this.ended && !this.res.destroyed;
   }
 
-  /** Writes one event; `data` must be a single line (JSON text is). */
+  /**
+   * Writes one event. Text of several lines (a server's pretty-printed JSON) goes as one `data:`
+   * line each, which the client joins back with newlines: the same text, and a line break can
+   * never end the event early.
+   */
   send(data: string, id?: string, event = 'message'): boolean {
     if (!this.open) return false;
     this.clearHeaderTimer();
-    this.res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`);
+    if (this.res.writableLength > this.maxBufferedBytes) {
+      this.res.destroy(new Error(`the client left more than ${this.maxBufferedBytes} bytes of its stream unread`));
+      return false;
+    }
+    const lines = data.includes('\n') || data.includes('\r') ? data.split(/\r\n|\r|\n/).join('\ndata: ') : data;
+    this.res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${lines}\n\n`);
     return true;
   }
 

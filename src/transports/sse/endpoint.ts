@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpMeta } from '../../core/context.js';
-import { ErrorCode, summarize } from '../../core/jsonrpc.js';
+import { describeParseError, ErrorCode, summarize } from '../../core/jsonrpc.js';
 import type { Logger } from '../../core/log.js';
-import { accepts, HttpError, readBody, sendHttpError } from '../http/body.js';
+import { accepts, HttpError, isJsonContentType, readBody, sendHttpError } from '../http/body.js';
 import type { HttpEndpoint, SessionOpener } from '../http/endpoint.js';
 import { SseStream } from '../http/sse.js';
 import { LegacySseSession } from './session.js';
@@ -41,6 +41,9 @@ export class LegacySseEndpoint implements HttpEndpoint {
 
   private async open(req: IncomingMessage, res: ServerResponse, http: HttpMeta): Promise<void> {
     if (!accepts(req, 'text/event-stream')) throw new HttpError(406, 'Not Acceptable: the client must accept text/event-stream');
+    // Refused before the stream's headers go out, while a status can still say so.
+    const full = this.options.opener.atCapacity?.();
+    if (full) throw new HttpError(503, full);
     const id = randomUUID();
     const stream = new SseStream(res);
     const session = new LegacySseSession(id, stream);
@@ -63,12 +66,13 @@ export class LegacySseEndpoint implements HttpEndpoint {
     if (!id) throw new HttpError(400, 'Bad Request: sessionId is required');
     const session = this.sessions.get(id);
     if (!session || session.isClosed) throw new HttpError(404, 'Session not found', -32001);
+    if (!isJsonContentType(req)) throw new HttpError(415, 'Unsupported Media Type: the body must be application/json');
     const body = (await readBody(req, this.options.maxBodyBytes)).toString('utf8');
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch (error) {
-      throw new HttpError(400, `Parse error: ${(error as Error).message}`, ErrorCode.ParseError);
+      throw new HttpError(400, `Parse error: ${describeParseError(error)}`, ErrorCode.ParseError);
     }
     const items = Array.isArray(parsed) ? parsed : [parsed];
     if (items.some((item) => summarize(item).kind === 'invalid')) throw new HttpError(400, 'Invalid Request: not a JSON-RPC 2.0 message', ErrorCode.InvalidRequest);

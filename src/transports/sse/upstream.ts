@@ -2,13 +2,17 @@
  * The proxy as a client of a legacy HTTP+SSE server (MCP 2024-11-05): a GET stream (EventSource)
  * whose first `endpoint` event says where to POST messages; answers come on the stream. If the
  * stream reconnects the server announces a new endpoint (a new session): the client's initialize
- * is replayed there first, its answer kept by the proxy.
+ * is replayed there first, its answer kept by the proxy. The stream is reopened after the `retry:`
+ * delay the server asked for (EventSource does that), at most `maxReconnects` times in a row; the
+ * requests the old session owed are answered with an error, since it will never answer them.
  */
 import { EventSource } from 'eventsource';
 import type { HttpMeta } from '../../core/context.js';
 import { isObject } from '../../core/jsonrpc.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { CloseInfo, SendMeta, Transport } from '../transport.js';
+import { OwedRequests } from '../owed.js';
+import { redactUrl } from '../../core/secrets.js';
 
 export interface LegacySseUpstreamOptions {
   url: string;
@@ -17,6 +21,8 @@ export interface LegacySseUpstreamOptions {
   logger?: Logger;
   /** How long to wait for the stream and its endpoint event. Default 10 s. */
   connectTimeoutMs?: number;
+  /** Failed attempts to reopen a dropped stream before giving up. Default 5. */
+  maxReconnects?: number;
 }
 
 export class LegacySseUpstream implements Transport {
@@ -25,7 +31,12 @@ export class LegacySseUpstream implements Transport {
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
   ondeliveryfailed?: Transport['ondeliveryfailed'];
+  onunanswered?: Transport['onunanswered'];
   private source?: EventSource;
+  private readonly owed = new OwedRequests();
+  /** Errors since the stream was last open: the drop, then each failed attempt to reopen it. */
+  private errorsSinceOpen = 0;
+  private readonly shownUrl: string;
   private endpoint?: URL;
   private queue: { text: string; meta?: SendMeta }[] = [];
   private handshake: string[] = [];
@@ -37,6 +48,7 @@ export class LegacySseUpstream implements Transport {
 
   constructor(private readonly options: LegacySseUpstreamOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.shownUrl = redactUrl(options.url);
   }
 
   async start(): Promise<void> {}
@@ -48,7 +60,7 @@ export class LegacySseUpstream implements Transport {
       this.headers = { ...this.options.forwardHeaders?.(meta?.http), ...this.options.headers };
       this.connect();
     }
-    if (this.endpoint) void this.post(text);
+    if (this.endpoint) void this.post(text, meta);
     else this.queue.push({ text, meta });
   }
 
@@ -59,7 +71,7 @@ export class LegacySseUpstream implements Transport {
     });
     this.source = source;
     this.timer = setTimeout(() => {
-      if (!this.endpoint) this.finish({ reason: `the upstream ${this.options.url} sent no endpoint event within ${this.options.connectTimeoutMs ?? 10_000} ms` });
+      if (!this.endpoint) this.finish({ reason: `the upstream ${this.shownUrl} sent no endpoint event within ${this.options.connectTimeoutMs ?? 10_000} ms` });
     }, this.options.connectTimeoutMs ?? 10_000);
     this.timer.unref();
     source.addEventListener('endpoint', (event) => {
@@ -77,8 +89,9 @@ export class LegacySseUpstream implements Transport {
       }
       const queued = this.queue;
       this.queue = [];
-      for (const item of queued) void this.post(item.text);
+      for (const item of queued) void this.post(item.text, item.meta);
     });
+    source.addEventListener('open', () => (this.errorsSinceOpen = 0));
     source.addEventListener('message', (event) => {
       if (this.swallowId !== undefined) {
         try {
@@ -91,26 +104,38 @@ export class LegacySseUpstream implements Transport {
           // Not JSON: passed on, the pipeline flags it.
         }
       }
+      this.owed.received(event.data);
       this.onmessage?.(event.data);
     });
     source.addEventListener('error', (event) => {
       // Before a first endpoint there is no session to come back to: say why at once, not after a timeout.
-      if (!this.endpoint) return this.finish({ reason: `the upstream SSE stream ${this.options.url} could not be opened: ${event.message ?? event.code ?? 'error'}` });
-      // EventSource retries on its own; a CLOSED source will not come back.
-      if (source.readyState === EventSource.CLOSED) this.finish({ reason: `the upstream SSE stream ${this.options.url} failed: ${event.message ?? event.code ?? 'closed'}` });
-      else this.logger.debug(`upstream SSE stream interrupted: ${event.message ?? ''}`);
+      if (!this.endpoint) return this.finish({ reason: `the upstream SSE stream ${this.shownUrl} could not be opened: ${event.message ?? event.code ?? 'error'}` });
+      // The answers the old session owed would have come on that stream: they never will.
+      this.owed.failAll((text) => (this.onunanswered ?? this.ondeliveryfailed)?.(text, `the upstream SSE stream ${this.shownUrl} dropped (a legacy SSE session cannot be resumed)`));
+      const max = this.options.maxReconnects ?? 5;
+      // EventSource retries on its own (after the server's retry: delay); a CLOSED source will not come back.
+      if (source.readyState === EventSource.CLOSED) return this.finish({ reason: `the upstream SSE stream ${this.shownUrl} failed: ${event.message ?? event.code ?? 'closed'}` });
+      if (++this.errorsSinceOpen > max) return this.finish({ reason: `the upstream SSE stream ${this.shownUrl} dropped and ${max} attempts to reopen it failed: ${event.message ?? event.code ?? 'error'}` });
+      this.logger.debug(`upstream SSE stream interrupted: ${event.message ?? ''}`);
     });
   }
 
-  private async post(text: string): Promise<void> {
+  /** POSTs a message; `meta` when it is the client's (a request is then owed an answer on the stream). */
+  private async post(text: string, meta?: SendMeta): Promise<void> {
+    this.owed.sent(text, meta);
     try {
       const res = await fetch(this.endpoint!, { method: 'POST', headers: { ...this.headers, 'content-type': 'application/json' }, body: text });
       const body = await res.text();
-      if (!res.ok) this.ondeliveryfailed?.(text, `upstream answered ${res.status} ${res.statusText}${body ? `: ${body.slice(0, 200)}` : ''}`);
+      if (!res.ok) this.undelivered(text, meta, `upstream answered ${res.status} ${res.statusText}${body ? `: ${body.slice(0, 200)}` : ''}`);
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      this.ondeliveryfailed?.(text, `upstream ${this.endpoint?.origin} is unreachable: ${cause}`);
+      this.undelivered(text, meta, `upstream ${this.endpoint?.origin} is unreachable: ${cause}`);
     }
+  }
+
+  private undelivered(text: string, meta: SendMeta | undefined, reason: string): void {
+    this.owed.forget(meta);
+    this.ondeliveryfailed?.(text, reason);
   }
 
   async close(): Promise<void> {

@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpMeta } from '../../core/context.js';
 import { checkRequestHeaders, isModernVersion, ModernErrorCode, requestEra, type ParamHeader } from '../../core/era.js';
-import { ErrorCode, errorResponse, isObject, summarize } from '../../core/jsonrpc.js';
+import { describeParseError, ErrorCode, errorResponse, isObject, summarize } from '../../core/jsonrpc.js';
 import type { Logger } from '../../core/log.js';
 import type { EventLog } from '../../session/event-tracker.js';
-import { accepts, header, HttpError, readBody, sendHttpError } from '../http/body.js';
+import { accepts, header, HttpError, isJsonContentType, readBody, sendHttpError } from '../http/body.js';
 import type { HttpEndpoint, SessionOpener } from '../http/endpoint.js';
 import { StreamableHttpSession, type IncomingMessage as SessionMessage } from './session.js';
 import type { StatelessRelay } from './stateless.js';
@@ -74,8 +74,7 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
     if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
       throw new HttpError(406, 'Not Acceptable: the client must accept both application/json and text/event-stream');
     }
-    const contentType = header(req, 'content-type') ?? '';
-    if (!contentType.toLowerCase().startsWith('application/json')) {
+    if (!isJsonContentType(req)) {
       throw new HttpError(415, 'Unsupported Media Type: the body must be application/json');
     }
     const body = await readBody(req, this.options.maxBodyBytes);
@@ -116,6 +115,7 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
     try {
       conversation = await modern.conversation(messages, http, req.socket);
     } catch (error) {
+      if (error instanceof HttpError) throw error;
       if ((error as Error).name === 'SessionStoreError') throw new HttpError(503, `Service Unavailable: ${(error as Error).message}`, ErrorCode.InternalError);
       throw new HttpError(502, `Bad Gateway: cannot reach the upstream server: ${(error as Error).message}`, ErrorCode.UpstreamClosed);
     }
@@ -162,6 +162,7 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
     try {
       if (!(await this.options.opener.restore(id, session, 'streamable-http', http))) return undefined;
     } catch (error) {
+      if (error instanceof HttpError) throw error;
       // The store being away is not the client's fault: say so rather than claim the session is gone.
       if ((error as Error).name === 'SessionStoreError') throw new HttpError(503, `Service Unavailable: ${(error as Error).message}`, ErrorCode.InternalError);
       this.options.logger.warn(`session ${id} could not be resumed: ${(error as Error).message}`);
@@ -180,6 +181,7 @@ export class StreamableHttpEndpoint implements HttpEndpoint {
       await this.options.opener.open(id, session, 'streamable-http', http);
     } catch (error) {
       this.sessions.delete(id);
+      if (error instanceof HttpError) throw error;
       if ((error as Error).name === 'SessionStoreError') throw new HttpError(503, `Service Unavailable: ${(error as Error).message}`, ErrorCode.InternalError);
       throw new HttpError(502, `Bad Gateway: cannot reach the upstream server: ${(error as Error).message}`, ErrorCode.UpstreamClosed);
     }
@@ -202,7 +204,7 @@ function parseMessages(text: string): SessionMessage[] {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, `Parse error: ${(error as Error).message}`, ErrorCode.ParseError);
+    throw new HttpError(400, `Parse error: ${describeParseError(error)}`, ErrorCode.ParseError);
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];
   if (items.length === 0) throw new HttpError(400, 'Invalid Request: empty batch', ErrorCode.InvalidRequest);

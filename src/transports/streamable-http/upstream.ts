@@ -2,9 +2,10 @@
  * The proxy as a Streamable HTTP client of the upstream server: each message is POSTed; answers
  * come back as JSON or as an SSE stream relayed event by event; after initialization a GET
  * stream carries the server's own messages. A stream that drops before its answer is resumed
- * with `Last-Event-ID`. Messages are POSTed with `node:http` on a keep-alive pool (headers and
- * body leave in one write, the answer is read from the socket's stream); the GET stream,
- * resumptions and the closing DELETE use fetch.
+ * with `Last-Event-ID`, after the `retry:` delay the server asked for; one that cannot be resumed
+ * answers its request with an error, so no request waits forever. Requests go over `node:http`
+ * on a keep-alive pool (headers and body leave in one write, the answer is read from the socket's
+ * stream); a redirect and the closing DELETE use fetch.
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage as HttpResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -14,6 +15,7 @@ import { idKey, isObject, summarize, type JsonRpcId } from '../../core/jsonrpc.j
 import { ToolHeaderBook } from '../../core/tool-headers.js';
 import type { HttpMeta } from '../../core/context.js';
 import { silentLogger, type Logger } from '../../core/log.js';
+import { redactUrl } from '../../core/secrets.js';
 import { readSse, readSseNode } from '../http/sse-reader.js';
 import type { CloseInfo, SendMeta, Transport } from '../transport.js';
 
@@ -41,12 +43,17 @@ export class StreamableHttpUpstream implements Transport {
   readonly kind = 'streamable-http' as const;
   onmessage?: Transport['onmessage'];
   ondeliveryfailed?: Transport['ondeliveryfailed'];
+  onunanswered?: Transport['onunanswered'];
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
   /** The upstream's session id: kept here, never shown to the client. */
   sessionId?: string;
   protocolVersion?: string;
   private initializeKey?: string;
+  /** The server answered initialize with an error: there is no session to go on with. */
+  private initializeRefused?: string;
+  /** The server's last `retry:` (ms): how long it asks to wait before a stream is reopened. */
+  private retryMs?: number;
   private readonly answered = new Set<string>();
   private readonly inFlight = new Set<{ abort(): void }>();
   private getStreamOpen = false;
@@ -59,8 +66,12 @@ export class StreamableHttpUpstream implements Transport {
   private ended = false;
   private readonly logger: Logger;
 
+  /** The URL as it may be shown: credentials and secret-looking query values hidden. */
+  private readonly shownUrl: string;
+
   constructor(private readonly options: StreamableHttpUpstreamOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.shownUrl = redactUrl(options.url);
   }
 
   async start(): Promise<void> {}
@@ -95,8 +106,10 @@ export class StreamableHttpUpstream implements Transport {
 
   private async post(text: string, meta: SendMeta | undefined): Promise<void> {
     const summary = meta?.summary ?? summarize(JSON.parse(text));
-    if (summary.kind === 'request' && summary.method === 'initialize') this.initializeKey = idKey(summary.id);
+    const initialize = summary.kind === 'request' && summary.method === 'initialize';
+    if (initialize) this.initializeKey = idKey(summary.id);
     if (summary.kind === 'request' && summary.method === 'tools/list') this.toolsListKey = idKey(summary.id);
+    const awaited = summary.kind === 'request' ? idKey(summary.id) : undefined;
     const routing = this.routingHeaders(text);
     if (summary.method === 'notifications/cancelled') this.closeListen(routing.message ?? safeParse(text));
     const headers = { ...this.headers(meta, 'application/json, text/event-stream'), ...routing.headers, 'content-type': 'application/json' };
@@ -108,7 +121,9 @@ export class StreamableHttpUpstream implements Transport {
       try {
         res = await post(this.options.url, headers, text, controller);
       } catch (error) {
-        if (!this.closed && !controller.aborted) this.ondeliveryfailed?.(text, `upstream ${this.options.url} is unreachable: ${causeOf(error)}`);
+        if (this.closed || controller.aborted) return;
+        this.ondeliveryfailed?.(text, `upstream ${this.shownUrl} is unreachable: ${causeOf(error)}`);
+        if (initialize) this.initializeFailed(`the upstream ${this.shownUrl} could not be reached for initialize: ${causeOf(error)}`);
         return;
       }
       // A session is only one the server opened: never one named by a refusal (4xx, 5xx).
@@ -122,28 +137,42 @@ export class StreamableHttpUpstream implements Transport {
       }
       if (res.status < 200 || res.status > 299) {
         const body = await res.text().catch(() => '');
+        const why = `upstream answered ${res.status} ${res.statusText}${body ? `: ${preview(body)}` : ''}`;
         // A modern server answers some errors with an HTTP error status and the JSON-RPC error in
         // the body (400 for invalid params or an unsupported version, 404 for an unknown method):
         // that error is the server's answer, and the client gets it as the server wrote it.
         const answer = summary.kind === 'request' ? errorAnswerIn(body, summary.id ?? null) : undefined;
         if (answer !== undefined) this.received(answer, summary.id ?? undefined);
-        else this.ondeliveryfailed?.(text, `upstream answered ${res.status} ${res.statusText}${body ? `: ${preview(body)}` : ''}`);
+        else this.ondeliveryfailed?.(text, why);
+        // A session whose initialize failed upstream has nothing behind it: end it, so the client
+        // starts again (404 on its next request) instead of meeting 400s forever.
+        if (initialize) this.initializeFailed(`the upstream refused initialize: ${why}`);
         return;
       }
       if (res.status === 202 || !res.hasBody) {
         res.discard();
         if (summary.method === 'notifications/initialized') this.openGetStream();
+        if (awaited) this.unanswered(text, awaited, `the upstream answered ${res.status} with no body`);
         return;
       }
       const related = summary.kind === 'request' ? summary.id : undefined;
-      if ((res.header('content-type') ?? '').includes('text/event-stream')) {
-        await this.relayStream(res.events(), related, summary.kind === 'request' ? idKey(summary.id) : undefined);
-      } else {
-        this.relayJson(await res.text());
+      try {
+        if ((res.header('content-type') ?? '').includes('text/event-stream')) {
+          await this.relayStream(res.events((ms) => (this.retryMs = ms)), related, awaited);
+        } else {
+          this.relayJson(await res.text(), related);
+        }
+      } catch (error) {
+        if (this.closed) return;
+        this.logger.debug(`upstream answer to ${summary.method ?? summary.kind} broke off: ${causeOf(error)}`);
       }
+      // A listen stream the client cancelled ends with no answer, as it should.
+      if (awaited && !this.closedListens.delete(awaited)) this.unanswered(text, awaited, 'the upstream closed the answer stream and it could not be resumed');
+      if (this.initializeRefused !== undefined) this.initializeFailed(this.initializeRefused);
     } finally {
       this.inFlight.delete(controller);
-      if (summary.kind === 'request' && this.listens.get(idKey(summary.id)) === controller) this.listens.delete(idKey(summary.id));
+      if (awaited) this.answered.delete(awaited);
+      if (awaited && this.listens.get(awaited) === controller) this.listens.delete(awaited);
     }
   }
 
@@ -158,7 +187,18 @@ export class StreamableHttpUpstream implements Transport {
     handle.abort();
   }
 
-  private relayJson(body: string): void {
+  /** A request whose answer did not come with its POST (nor any resumption of it) is answered with an error. */
+  private unanswered(text: string, key: string, reason: string): void {
+    if (this.closed || this.answered.has(key)) return;
+    (this.onunanswered ?? this.ondeliveryfailed)?.(text, reason);
+  }
+
+  private initializeFailed(reason: string): void {
+    this.logger.warn(reason);
+    this.finish({ reason, exitCode: 1 });
+  }
+
+  private relayJson(body: string, related: JsonRpcId | undefined): void {
     if (body.trim() === '') return;
     let parsed: unknown;
     try {
@@ -167,65 +207,75 @@ export class StreamableHttpUpstream implements Transport {
       this.received(body); // not JSON: the pipeline flags it as such
       return;
     }
-    if (Array.isArray(parsed)) for (const item of parsed) this.received(JSON.stringify(item));
-    else this.received(body);
+    if (Array.isArray(parsed)) for (const item of parsed) this.received(JSON.stringify(item), related);
+    else this.received(body, related);
   }
 
   /**
    * Relays an SSE stream; if it ends before the answer to `awaited` came, resumes it with
-   * Last-Event-ID (when the server gave ids) until it does.
+   * Last-Event-ID (when the server gave ids), after the server's `retry:` delay, until it does or
+   * resumption fails `maxReconnects` times in a row.
    */
   private async relayStream(body: AsyncIterable<EventSourceMessage>, related: JsonRpcId | undefined, awaited: string | undefined): Promise<void> {
     let lastEventId: string | undefined;
     let stream: AsyncIterable<EventSourceMessage> | undefined = body;
-    /** Ends a resumed stream: the server may keep it open once the answer came (it is a GET). */
-    let stopResumed: (() => void) | undefined;
+    let resumed = false;
     for (let attempt = 0; stream && !this.closed; ) {
       try {
         for await (const event of stream) {
+          // A stream that delivers something is alive: polling (close, retry, resume) may go on.
+          attempt = 0;
           if (event.id) lastEventId = event.id;
           if ((event.event === undefined || event.event === 'message') && event.data) this.received(event.data, related);
-          if (stopResumed && awaited !== undefined && this.answered.has(awaited)) break;
+          // A resumed stream is a GET the server may keep open once the answer came: done with it.
+          if (resumed && awaited !== undefined && this.answered.has(awaited)) break;
         }
       } catch (error) {
         if (this.closed) return;
         this.logger.debug(`upstream stream dropped: ${causeOf(error)}`);
-      } finally {
-        stopResumed?.();
       }
-      if (awaited === undefined || this.answered.has(awaited) || !lastEventId || this.closed || this.closedListens.delete(awaited)) break;
+      if (awaited === undefined || this.answered.has(awaited) || !lastEventId || this.closed || this.closedListens.has(awaited)) break;
       if (attempt++ >= (this.options.maxReconnects ?? 5)) {
         this.logger.warn('upstream stream dropped before its answer and could not be resumed');
         break;
       }
-      await delay((this.options.reconnectDelayMs ?? 250) * 2 ** (attempt - 1));
-      const resumed = await this.resume(lastEventId);
-      stream = resumed?.events;
-      stopResumed = resumed?.stop;
+      await delay(this.retryMs ?? (this.options.reconnectDelayMs ?? 250) * 2 ** (attempt - 1));
+      const again = await this.resume(lastEventId);
+      // 404/405: the server cannot resume this stream; trying again will not change that.
+      if (again === 'refused') break;
+      stream = again ?? emptyStream();
+      resumed = true;
     }
-    if (awaited) this.answered.delete(awaited);
   }
 
-  /** Resumes a stream; it stays in flight (closing the transport aborts it) until `stop()`. */
-  private async resume(lastEventId: string): Promise<{ events: AsyncIterable<EventSourceMessage>; stop(): void } | undefined> {
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    const stop = () => {
-      controller.abort();
-      this.inFlight.delete(controller);
-    };
+  /** A GET with Last-Event-ID: the rest of a stream; 'refused' when the server will not resume it. */
+  private async resume(lastEventId: string): Promise<AsyncIterable<EventSourceMessage> | 'refused' | undefined> {
+    const handle = new PostHandle();
+    this.inFlight.add(handle);
+    let res: HttpResponse;
     try {
-      const res = await fetch(this.options.url, { method: 'GET', headers: { ...this.headers(undefined, 'text/event-stream'), 'last-event-id': lastEventId }, signal: controller.signal });
-      if (!res.ok || !res.body) {
-        await res.body?.cancel();
-        stop();
-        return undefined;
-      }
-      return { events: readSse(res.body), stop };
+      res = await request('GET', this.options.url, { ...this.headers(undefined, 'text/event-stream'), 'last-event-id': lastEventId }, undefined, handle);
     } catch {
-      stop();
+      this.inFlight.delete(handle);
       return undefined;
     }
+    if (res.statusCode !== 200) {
+      res.resume();
+      this.inFlight.delete(handle);
+      return res.statusCode === 404 || res.statusCode === 405 || res.statusCode === 400 ? 'refused' : undefined;
+    }
+    // Closing the transport stops the resumed stream too, for as long as it is read.
+    const events = readSseNode(res, (ms) => (this.retryMs = ms));
+    const inFlight = this.inFlight;
+    return (async function* () {
+      try {
+        yield* events;
+      } finally {
+        // Left early (the answer came) or ended: either way the GET is done.
+        handle.abort();
+        inFlight.delete(handle);
+      }
+    })();
   }
 
   /** The server's own stream. Optional in the spec: 405 means the server has none. */
@@ -235,19 +285,22 @@ export class StreamableHttpUpstream implements Transport {
     void (async () => {
       let lastEventId: string | undefined;
       for (let failures = 0; !this.closed && failures <= (this.options.maxReconnects ?? 5); ) {
-        const controller = new AbortController();
-        this.inFlight.add(controller);
+        const handle = new PostHandle();
+        this.inFlight.add(handle);
         try {
           const headers = this.headers(undefined, 'text/event-stream');
           if (lastEventId) headers['last-event-id'] = lastEventId;
-          const res = await fetch(this.options.url, { method: 'GET', headers, signal: controller.signal });
-          if (res.status === 405 || res.status === 404) {
-            await res.body?.cancel();
+          const res = await request('GET', this.options.url, headers, undefined, handle);
+          if (res.statusCode === 405 || res.statusCode === 404) {
+            res.resume();
             return;
           }
-          if (!res.ok || !res.body) throw new Error(`GET answered ${res.status}`);
+          if (res.statusCode !== 200) {
+            res.resume();
+            throw new Error(`GET answered ${res.statusCode}`);
+          }
           failures = 0;
-          for await (const event of readSse(res.body)) {
+          for await (const event of readSseNode(res, (ms) => (this.retryMs = ms))) {
             if (event.id) lastEventId = event.id;
             if ((event.event === undefined || event.event === 'message') && event.data) this.received(event.data);
           }
@@ -256,10 +309,14 @@ export class StreamableHttpUpstream implements Transport {
           failures++;
           this.logger.debug(`upstream GET stream: ${causeOf(error)}`);
         } finally {
-          this.inFlight.delete(controller);
+          this.inFlight.delete(handle);
         }
-        await delay((this.options.reconnectDelayMs ?? 250) * 2 ** Math.min(failures, 6));
+        if (this.closed) return;
+        // The server's retry: is what it asked for (SEP-1699); without one, back off.
+        const base = this.options.reconnectDelayMs ?? 250;
+        await delay(this.retryMs !== undefined ? this.retryMs * 2 ** Math.max(0, failures - 1) : base * 2 ** Math.min(failures, 6));
       }
+      if (!this.closed) this.logger.warn(`the upstream's GET stream (${this.shownUrl}) failed ${(this.options.maxReconnects ?? 5) + 1} times in a row; its own messages will not reach the client`);
     })().finally(() => {
       this.getStreamOpen = false;
     });
@@ -279,7 +336,8 @@ export class StreamableHttpUpstream implements Transport {
         }
         if (key === this.initializeKey) {
           this.initializeKey = undefined;
-          const version = (safeParse(text) as { result?: { protocolVersion?: unknown } })?.result?.protocolVersion;
+          if (summary.kind === 'error') this.initializeRefused = `the upstream answered initialize with an error: ${preview(text)}`;
+          const version = (parsed as { result?: { protocolVersion?: unknown } })?.result?.protocolVersion;
           if (typeof version === 'string') this.protocolVersion = version;
         }
       }
@@ -370,7 +428,8 @@ interface PostAnswer {
   hasBody: boolean;
   header(name: string): string | undefined;
   text(): Promise<string>;
-  events(): AsyncIterable<EventSourceMessage>;
+  /** The body as SSE events; `onRetry` hears the server's `retry:` field. */
+  events(onRetry?: (ms: number) => void): AsyncIterable<EventSourceMessage>;
   discard(): void;
 }
 
@@ -380,7 +439,7 @@ interface PostAnswer {
  * answer is read from the socket's stream; a redirect is left to fetch, which follows it as before.
  */
 async function post(url: string, headers: Record<string, string>, body: string, handle: PostHandle): Promise<PostAnswer> {
-  const res = await postHttp(url, headers, body, handle);
+  const res = await request('POST', url, headers, body, handle);
   const status = res.statusCode ?? 0;
   if (status >= 300 && status < 400 && res.headers.location) {
     res.resume();
@@ -397,7 +456,7 @@ async function post(url: string, headers: Record<string, string>, body: string, 
       return Array.isArray(value) ? value.join(', ') : value;
     },
     text: () => readText(res),
-    events: () => readSseNode(res),
+    events: (onRetry) => readSseNode(res, onRetry),
     discard: () => void res.resume(),
   };
 }
@@ -409,26 +468,50 @@ function fromFetch(res: Response): PostAnswer {
     hasBody: res.body !== null,
     header: (name) => res.headers.get(name) ?? undefined,
     text: () => res.text(),
-    events: () => readSse(res.body!),
+    events: (onRetry) => readSse(res.body!, onRetry),
     discard: () => void res.body?.cancel().catch(() => undefined),
   };
 }
 
+/**
+ * One request over the keep-alive pool; resolves once the answer's headers are in. A socket the
+ * pool reused may have been closed by the server as it was taken (its keep-alive timeout ran
+ * out): a request that fails so, before any byte of an answer, never reached the server and is
+ * sent once more on a fresh socket.
+ */
+async function request(method: string, url: string, headers: Record<string, string>, body: string | undefined, handle: PostHandle): Promise<HttpResponse> {
+  try {
+    return await requestOnce(method, url, headers, body, handle);
+  } catch (error) {
+    if (handle.aborted || !(error as StaleSocketError).staleSocket) throw error;
+    // A fresh connection, not another pooled one that may be just as stale.
+    return requestOnce(method, url, headers, body, handle, false);
+  }
+}
+
+type StaleSocketError = Error & { staleSocket?: boolean };
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
 /** Header names are case-insensitive: a later one replaces an earlier one of the same name. */
-function postHttp(url: string, headers: Record<string, string>, body: string, handle: PostHandle): Promise<HttpResponse> {
+function requestOnce(method: string, url: string, headers: Record<string, string>, body: string | undefined, handle: PostHandle, pooled = true): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     if (handle.aborted) throw abortError();
     const target = targetOf(url);
     const sent: Record<string, string | number> = {};
     for (const [name, value] of Object.entries(headers)) sent[name.toLowerCase()] = value;
-    sent['content-length'] = Buffer.byteLength(body);
-    const options = { ...target.options, method: 'POST', headers: sent, agent: target.secure ? pools.https : pools.http };
-    const req = target.secure ? httpsRequest(options, resolve) : httpRequest(options, resolve);
+    if (body !== undefined) sent['content-length'] = Buffer.byteLength(body);
+    const options = { ...target.options, method, headers: sent, agent: pooled ? (target.secure ? pools.https : pools.http) : false };
+    let answered = false;
+    const req = target.secure ? httpsRequest(options, (res) => ((answered = true), resolve(res))) : httpRequest(options, (res) => ((answered = true), resolve(res)));
     handle.req = req;
-    req.on('error', reject);
+    req.on('error', (error: StaleSocketError) => {
+      if (!answered && req.reusedSocket && STALE_SOCKET_CODES.has((error as NodeJS.ErrnoException).code ?? '')) error.staleSocket = true;
+      reject(error);
+    });
     req.end(body);
   });
 }
+
 interface Target {
   secure: boolean;
   options: { protocol: string; hostname: string; port?: number; path: string };
@@ -442,8 +525,8 @@ function targetOf(url: string): Target {
   const parsed = new URL(url);
   const secure = parsed.protocol === 'https:';
   if (!secure && parsed.protocol !== 'http:') throw new TypeError(`unsupported protocol ${parsed.protocol}`);
-  // As fetch: credentials in the URL are refused, not sent.
-  if (parsed.username || parsed.password) throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`);
+  // As fetch: credentials in the URL are refused, not sent (the command line turns them into a header).
+  if (parsed.username || parsed.password) throw new TypeError(`a URL with credentials in it cannot be requested: ${redactUrl(url)}`);
   const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   const target: Target = { secure, options: { protocol: parsed.protocol, hostname, port: parsed.port ? Number(parsed.port) : undefined, path: `${parsed.pathname}${parsed.search}` } };
   lastTarget = { url, target };
@@ -463,3 +546,5 @@ function readText(res: HttpResponse): Promise<string> {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function* emptyStream(): AsyncGenerator<EventSourceMessage> {}

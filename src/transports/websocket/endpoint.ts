@@ -22,9 +22,13 @@ export interface WebSocketEndpointOptions {
   logger?: Logger;
   /** How often clients are pinged. Default 30 s. */
   pingIntervalMs?: number;
-  /** Largest frame accepted; a larger one ends the connection (close code 1009). Default: ws's 100 MiB. */
+  /** Largest frame accepted; a larger one ends the connection (close code 1009). Default 4 MiB, as an HTTP body. */
   maxMessageBytes?: number;
+  /** Output a client may leave unread before it is cut off (close code 1008). Default 16 MiB. */
+  maxBufferedBytes?: number;
 }
+
+const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export class WebSocketEndpoint implements UpgradeEndpoint {
   private readonly wss: WebSocketServer;
@@ -35,7 +39,9 @@ export class WebSocketEndpoint implements UpgradeEndpoint {
     this.logger = options.logger ?? silentLogger;
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: options.maxMessageBytes,
+      // Always a number: ws's own default would be overridden by an undefined spread over it,
+      // and 0 means no limit at all.
+      maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       // Only called when the client offers subprotocols; handleUpgrade has refused those without `mcp`.
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
@@ -49,8 +55,14 @@ export class WebSocketEndpoint implements UpgradeEndpoint {
       this.logger.warn(`refused a WebSocket client offering subprotocol(s) "${offered.join(', ')}"`);
       return;
     }
+    const full = this.options.opener.atCapacity?.();
+    if (full) {
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(full)}\r\n\r\n${full}`);
+      return;
+    }
+    const maxMessageBytes = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new WebSocketSession(ws, { pingIntervalMs: this.options.pingIntervalMs, http });
+      const session = new WebSocketSession(ws, { pingIntervalMs: this.options.pingIntervalMs, http, maxMessageBytes, maxBufferedBytes: this.options.maxBufferedBytes });
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));
       this.options.opener.open(randomUUID(), session, 'websocket', http).catch((error: Error) => {

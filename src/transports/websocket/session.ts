@@ -13,7 +13,13 @@ export interface WebSocketSessionOptions {
   pingIntervalMs?: number;
   /** The upgrade request: passed on with every message (the HTTP policy decides which headers go upstream). */
   http?: HttpMeta;
+  /** The frame limit the server was given, to report a frame over it. */
+  maxMessageBytes?: number;
+  /** Output the client may leave unread before it is cut off (close code 1008). Default 16 MiB. */
+  maxBufferedBytes?: number;
 }
+
+const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** Close codes a client uses when it simply leaves. */
 const NORMAL_CLOSURE = new Set([1000, 1001, 1005]);
@@ -22,6 +28,7 @@ export class WebSocketSession implements Transport {
   readonly kind = 'websocket' as const;
   onmessage?: Transport['onmessage'];
   ondeliveryfailed?: Transport['ondeliveryfailed'];
+  onoversized?: Transport['onoversized'];
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
   private started = false;
@@ -31,6 +38,7 @@ export class WebSocketSession implements Transport {
   private lastError?: Error;
   private readonly http?: HttpMeta;
   private readonly stopKeepAlive: () => void;
+  private readonly maxBufferedBytes: number;
 
   constructor(
     private readonly socket: WebSocket,
@@ -44,8 +52,13 @@ export class WebSocketSession implements Transport {
       if (this.started) this.deliver(text);
       else this.early.push(text);
     });
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     socket.on('error', (error) => {
       this.lastError = error;
+      // ws has already closed the connection with 1009 (Message Too Big); the tape says why.
+      if ((error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && options.maxMessageBytes !== undefined) {
+        this.onoversized?.(undefined, options.maxMessageBytes);
+      }
       this.onerror?.(error);
     });
     socket.on('close', (code, reason) => this.finish({ reason: this.describeClose(code, reason.toString()) }));
@@ -67,8 +80,15 @@ export class WebSocketSession implements Transport {
   }
 
   send(text: string): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
-    else this.ondeliveryfailed?.(text, 'the client WebSocket is closed');
+    if (this.socket.readyState !== this.socket.OPEN) return this.ondeliveryfailed?.(text, 'the client WebSocket is closed');
+    // A client that stops reading would have the proxy hold everything sent to it.
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      const reason = `the client left more than ${this.maxBufferedBytes} bytes unread; connection closed`;
+      this.socket.close(1008, 'client is not reading its messages');
+      this.finish({ reason });
+      return this.ondeliveryfailed?.(text, reason);
+    }
+    this.socket.send(text);
   }
 
   async close(info: CloseInfo = { reason: 'closed by the proxy' }): Promise<void> {

@@ -11,6 +11,10 @@ import { silentLogger, type Logger } from '../../core/log.js';
 import type { CloseInfo, SendMeta, Transport } from '../transport.js';
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from './keepalive.js';
 import { SUBPROTOCOL } from './endpoint.js';
+import { OwedRequests } from '../owed.js';
+import { redactUrl } from '../../core/secrets.js';
+
+const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export interface WebSocketUpstreamOptions {
   url: string;
@@ -22,6 +26,8 @@ export interface WebSocketUpstreamOptions {
   maxReconnects?: number;
   /** First reconnection delay, doubled each attempt. Default 200 ms. */
   reconnectDelayMs?: number;
+  /** Largest frame accepted from the server; a larger one drops the connection (1009). Default 16 MiB. */
+  maxMessageBytes?: number;
 }
 
 export class WebSocketUpstream implements Transport {
@@ -30,8 +36,11 @@ export class WebSocketUpstream implements Transport {
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
   ondeliveryfailed?: Transport['ondeliveryfailed'];
+  onunanswered?: Transport['onunanswered'];
   private socket?: WebSocket;
-  private queue: string[] = [];
+  private queue: { text: string; meta?: SendMeta }[] = [];
+  /** Requests written to the current connection and not answered: lost if it drops. */
+  private readonly owed = new OwedRequests();
   private open = false;
   private closed = false;
   private ended = false;
@@ -43,8 +52,11 @@ export class WebSocketUpstream implements Transport {
   private readonly logger: Logger;
   private firstHeaders: Record<string, string> = {};
 
+  private readonly shownUrl: string;
+
   constructor(private readonly options: WebSocketUpstreamOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.shownUrl = redactUrl(options.url);
   }
 
   async start(): Promise<void> {}
@@ -56,19 +68,24 @@ export class WebSocketUpstream implements Transport {
       if (!this.socket) this.firstHeaders = { ...this.options.forwardHeaders?.(meta.http), ...this.options.headers };
     }
     if (!this.socket) this.connect();
-    if (this.open) this.socket!.send(text);
-    else this.queue.push(text);
+    if (this.open) this.write(text, meta);
+    else this.queue.push({ text, meta });
+  }
+
+  private write(text: string, meta?: SendMeta): void {
+    this.owed.sent(text, meta);
+    this.socket!.send(text);
   }
 
   private connect(): void {
-    const socket = new WebSocket(this.options.url, SUBPROTOCOL, { headers: this.firstHeaders });
+    const socket = new WebSocket(this.options.url, SUBPROTOCOL, { headers: this.firstHeaders, maxPayload: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
     this.socket = socket;
     socket.on('open', () => {
       this.open = true;
       const resumed = this.attempts > 0;
       this.attempts = 0;
       this.stopKeepAlive = keepAlive(socket, this.options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS, () => {
-        this.logger.warn(`upstream ${this.options.url} stopped answering pings; reconnecting`);
+        this.logger.warn(`upstream ${this.shownUrl} stopped answering pings; reconnecting`);
         socket.terminate();
       });
       if (resumed) {
@@ -81,7 +98,7 @@ export class WebSocketUpstream implements Transport {
       }
       const queued = this.queue;
       this.queue = [];
-      for (const text of queued) if (!resumed || !this.handshake.includes(text)) socket.send(text);
+      for (const item of queued) if (!resumed || !this.handshake.includes(item.text)) this.write(item.text, item.meta);
     });
     socket.on('message', (data) => {
       const text = data.toString();
@@ -96,6 +113,7 @@ export class WebSocketUpstream implements Transport {
           // Not JSON: passed on, the pipeline flags it.
         }
       }
+      this.owed.received(text);
       this.onmessage?.(text);
     });
     socket.on('error', (error) => this.logger.debug(`upstream WebSocket: ${error.message}`));
@@ -103,9 +121,12 @@ export class WebSocketUpstream implements Transport {
       this.open = false;
       this.stopKeepAlive();
       if (this.closed) return this.finish({ reason: 'closed by the proxy', exitCode: 0 });
+      // A new connection is a new session: what the old one owed will never be answered.
+      const why = code === 1009 ? `the upstream WebSocket ${this.shownUrl} sent a message over the ${this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES}-byte limit (1009)` : `the upstream WebSocket ${this.shownUrl} closed (${code})`;
+      this.owed.failAll((text) => (this.onunanswered ?? this.ondeliveryfailed)?.(text, why));
       const max = this.options.maxReconnects ?? 5;
       if (this.attempts >= max) {
-        return this.finish({ reason: `the upstream WebSocket ${this.options.url} closed (${code}) and ${max} reconnection attempts failed`, exitCode: 1 });
+        return this.finish({ reason: `the upstream WebSocket ${this.shownUrl} closed (${code}) and ${max} reconnection attempts failed`, exitCode: 1 });
       }
       const wait = (this.options.reconnectDelayMs ?? 200) * 2 ** this.attempts++;
       this.logger.info(`upstream WebSocket closed (${code}); reconnecting in ${wait} ms (attempt ${this.attempts} of ${max})`);
@@ -129,7 +150,7 @@ export class WebSocketUpstream implements Transport {
     this.ended = true;
     this.closed = true;
     this.stopKeepAlive();
-    for (const text of this.queue) this.ondeliveryfailed?.(text, info.reason);
+    for (const item of this.queue) this.ondeliveryfailed?.(item.text, info.reason);
     this.queue = [];
     this.onclose?.(info);
   }

@@ -201,8 +201,9 @@ describe('--relay-origin: the server\'s own DNS-rebinding protection, tested thr
 
   it('with it, the Host reaches the server untouched and the server\'s refusal reaches the client', async () => {
     const rebound = await rawRequest(relayPort, { headers: { ...POST, host: 'evil.example.com', origin: 'http://evil.example.com' }, body: INIT });
-    // mcp-tap let it through; the server refused it (403), and the client's initialize fails saying so.
-    expect(rebound.body).toMatch(/upstream answered 403/);
+    // mcp-tap let it through; the server refused it (403 with a JSON-RPC error), and the client's
+    // initialize fails with the server's own error.
+    expect(rebound.body).toMatch(/Invalid Host header: evil\.example\.com/);
     expect(rebound.body).not.toMatch(/not served as/);
     const valid = await rawRequest(relayPort, { headers: { ...POST, host: `127.0.0.1:${relayPort}` }, body: INIT });
     expect(valid.status).toBe(200);

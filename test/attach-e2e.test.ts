@@ -98,24 +98,27 @@ fs.writeFileSync(file, JSON.stringify(message, null, 2));
       '; sleep 60',
     ].join(' ');
     tmux('new-session', '-d', '-x', '160', '-y', '50', '-s', pane, '-c', ROOT, command);
-    await until((text) => text.includes('breakpoints: ~t echo'), 'the UI on the proxy');
+    await until((text) => text.includes('breakpoints: #1 ~t echo'), 'the UI on the proxy');
 
     const answer = client.callTool({ name: 'echo', arguments: { message: 'as the client wrote it' } });
-    await until((text) => /#\d+ → tools\/call echo/.test(text) && text.includes('1 paused'), 'the paused tools/call');
+    // Held where it arrived, selected (the list follows the newest), and in the held list.
+    await until((text) => /#\d+ → tools\/call echo/.test(text) && text.includes('1 held') && /tools\/call echo .*HELD/.test(text), 'the held tools/call');
     tmux('send-keys', '-t', pane, 'e');
     // The breakpoint holds the answer too; it comes back echoing the edited text, and `a` lets it go.
-    const held = await until((text) => /#\d+ ← ↳ tools\/call echo/.test(text), 'the paused answer');
-    expect(held).toContain('pause>modify');
-    tmux('send-keys', '-t', pane, 'Tab');
-    await until((text) => text.includes('Echo: edited in the terminal'), 'the answer in the detail pane');
+    const held = await until((text) => /#\d+ ← ↳ tools\/call echo/.test(text) && text.includes('Echo: edited in the terminal'), 'the held answer, in the detail pane');
+    expect(held).toMatch(/tools\/call echo .*HELD · edited/);
     tmux('send-keys', '-t', pane, 'a');
 
     const result = (await answer) as { content: { type: string; text: string }[] };
     expect(result.content[0]!.text).toBe('Echo: edited in the terminal');
 
-    // Quitting the UI leaves the proxy running: the client can still call.
+    // Quitting the UI leaves the proxy running: the client can still call. With a breakpoint
+    // armed it asks first; k keeps it, and the note on leaving says so.
     tmux('send-keys', '-t', pane, 'q');
-    await until((text) => text.includes('detached from'), 'the UI to quit');
+    await until((text) => text.includes('quit?') && text.includes('1 breakpoint is armed'), 'the question');
+    tmux('send-keys', '-t', pane, 'k');
+    const left = await until((text) => text.includes('detached from'), 'the UI to quit');
+    expect(left.replace(/\n/g, '')).toContain('left 1 armed breakpoint on');
     expect(listRunningProxies(stateDir)).toHaveLength(1);
     const again = client.callTool({ name: 'get-sum', arguments: { a: 2, b: 3 } });
     expect(((await again) as { content: { text: string }[] }).content[0]!.text).toContain('5');

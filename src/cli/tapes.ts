@@ -8,6 +8,7 @@ import { renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
 import { openStore, storeOption, UsageError } from './common.js';
 import type { TapeStore } from '../tape/store.js';
+import { browseTape } from './attach.js';
 
 /** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
 export function colorFor(stream: NodeJS.WriteStream): ChalkInstance {
@@ -138,9 +139,10 @@ export function registerTapes(program: Command): void {
     .addOption(storeOption())
     .option('--full', 'print every message in full (pretty JSON) under its line')
     .option('--json', 'print the tape (with frame and session counts), its sessions and its frames as JSON, messages parsed')
-    .addHelpText('after', examples('mcp-tap tapes show server-everything', 'mcp-tap tapes show server-everything --full | less', 'mcp-tap tapes show server-everything --json | jq \'.frames[] | select(.kind == "error")\''))
-    .action((name: string, flags: { store?: string; full?: boolean; json?: boolean }) =>
-      withStore(flags.store, READ_ONLY, (store) => {
+    .option('--tui', 'browse the tape in the interactive UI instead, read-only (as mcp-tap attach --tape NAME)')
+    .addHelpText('after', examples('mcp-tap tapes show server-everything', 'mcp-tap tapes show server-everything --full | less', 'mcp-tap tapes show server-everything --json | jq \'.frames[] | select(.kind == "error")\'', 'mcp-tap tapes show server-everything --tui'))
+    .action((name: string, flags: { store?: string; full?: boolean; json?: boolean; tui?: boolean }) =>
+      flags.tui ? browseTape(flags.store, name) : withStore(flags.store, READ_ONLY, (store) => {
         const tape = store.requireTape(name);
         if (flags.json) {
           const document = exportTape(store, name);

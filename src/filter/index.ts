@@ -15,3 +15,4 @@ export function formatFilterError(error: FilterSyntaxError): string {
 export function formatFilterSource(error: FilterSyntaxError): string {
   return `${error.expression}\n${' '.repeat(Math.max(0, error.column - 1))}^`;
 }
+export { itemMatches, subjectsOfItem } from './exchange.js';

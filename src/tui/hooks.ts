@@ -33,23 +33,28 @@ export function useTerminalSize(): TerminalSize {
 
 /** How long incoming messages are gathered before the store (and so React) hears of them. */
 const BATCH_MS = 16;
+/** The frame budget: under a burst the list is redrawn at most this often (keys redraw at once). */
+const FRAME_MS = 100;
 
 /**
- * Feeds the link's messages into the store in small batches: a busy proxy sends thousands of
- * frames a second, and one React update per frame would be the bottleneck. Returns a detach function.
+ * Feeds the link's messages into the store in batches: a busy proxy sends thousands of frames a
+ * second, and one React update per frame would be the bottleneck. A quiet proxy's message shows
+ * within BATCH_MS; under a burst, redraws come no closer than FRAME_MS. Returns a detach function.
  */
 export function feedStore(link: ControlLink, store: TuiStore): () => void {
   let pending: ServerMessage[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let last = 0;
   const flush = () => {
     timer = undefined;
+    last = Date.now();
     const messages = pending;
     pending = [];
     if (messages.length > 0) store.dispatch({ type: 'server', messages });
   };
   link.onmessage = (message) => {
     pending.push(message);
-    timer ??= setTimeout(flush, BATCH_MS);
+    timer ??= setTimeout(flush, Math.max(BATCH_MS, last + FRAME_MS - Date.now()));
   };
   link.onclose = (reason) => {
     if (timer) clearTimeout(timer);

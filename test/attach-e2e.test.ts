@@ -3,59 +3,26 @@
  * client's tools/call, `e` hands it to a scripted $EDITOR that changes the argument, and the client
  * gets the echo of the edited text. Needs tmux.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { listRunningProxies } from '../src/control/state.js';
-import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
+import { CLI, EVERYTHING, tempDir } from './support/paths.js';
+import { paneCommand, Tmux } from './support/tmux.js';
 
 const dir = tempDir('mcp-tap-attach-');
 const stateDir = join(dir, 'state');
-/** Our own tmux server, so no one's sessions are touched and killing it cleans up everything. */
-const socket = `mcp-tap-attach-${process.pid}`;
+const tmux = new Tmux('attach');
 const pane = 'attach';
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-}
-
-function screen(): string {
-  return tmux('capture-pane', '-p', '-t', pane);
-}
-
-async function until(check: (text: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = screen();
-    if (check(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the pane showed:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Shell-quotes one word for the pane's command line. */
-const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+const until = (check: (text: string) => boolean, what: string) => tmux.until(pane, check, what);
 
 let client: Client | undefined;
 
-beforeAll(() => {
-  try {
-    execFileSync('tmux', ['-V']);
-  } catch {
-    throw new Error('this test needs tmux (apt-get install -y tmux)');
-  }
-});
-
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // Already gone.
-  }
+  tmux.kill();
   await client?.close();
 });
 
@@ -85,38 +52,26 @@ message.params.arguments.message = 'edited in the terminal';
 fs.writeFileSync(file, JSON.stringify(message, null, 2));
 `,
     );
-    // CI=... makes Ink print only a final frame; a person's terminal has no such variable.
-    const command = [
-      'env -u CI -u CONTINUOUS_INTEGRATION',
-      `MCP_TAP_STATE_DIR=${quote(stateDir)}`,
-      `EDITOR=${quote(`${process.execPath} ${editor}`)}`,
-      'VISUAL=',
-      quote(process.execPath),
-      quote(CLI),
-      'attach',
-      // Keep the pane after exit, so a failure can still be read.
-      '; sleep 60',
-    ].join(' ');
-    tmux('new-session', '-d', '-x', '160', '-y', '50', '-s', pane, '-c', ROOT, command);
+    tmux.start(pane, paneCommand({ MCP_TAP_STATE_DIR: stateDir, EDITOR: `${process.execPath} ${editor}`, VISUAL: '' }, [process.execPath, CLI, 'attach']));
     await until((text) => text.includes('breakpoints: #1 ~t echo'), 'the UI on the proxy');
 
     const answer = client.callTool({ name: 'echo', arguments: { message: 'as the client wrote it' } });
     // Held where it arrived, selected (the list follows the newest), and in the held list.
     await until((text) => /#\d+ → tools\/call echo/.test(text) && text.includes('1 held') && /tools\/call echo .*HELD/.test(text), 'the held tools/call');
-    tmux('send-keys', '-t', pane, 'e');
+    tmux.keys(pane, 'e');
     // The breakpoint holds the answer too; it comes back echoing the edited text, and `a` lets it go.
     const held = await until((text) => /#\d+ ← ↳ tools\/call echo/.test(text) && text.includes('Echo: edited in the terminal'), 'the held answer, in the detail pane');
     expect(held).toMatch(/tools\/call echo .*HELD · edited/);
-    tmux('send-keys', '-t', pane, 'a');
+    tmux.keys(pane, 'a');
 
     const result = (await answer) as { content: { type: string; text: string }[] };
     expect(result.content[0]!.text).toBe('Echo: edited in the terminal');
 
     // Quitting the UI leaves the proxy running: the client can still call. With a breakpoint
     // armed it asks first; k keeps it, and the note on leaving says so.
-    tmux('send-keys', '-t', pane, 'q');
+    tmux.keys(pane, 'q');
     await until((text) => text.includes('quit?') && text.includes('1 breakpoint is armed'), 'the question');
-    tmux('send-keys', '-t', pane, 'k');
+    tmux.keys(pane, 'k');
     const left = await until((text) => text.includes('detached from'), 'the UI to quit');
     expect(left.replace(/\n/g, '')).toContain('left 1 armed breakpoint on');
     expect(listRunningProxies(stateDir)).toHaveLength(1);

@@ -1,7 +1,7 @@
 // What a UI costs the proxy under a burst: 20,000 tools/call (8 in flight at a time) from the SDK
 // client through `mcp-tap record` to server-everything, with no UI, with `mcp-tap attach` in
 // another process, and with `--tui` in the proxy's own process. Run on its own (not part of
-// `npm run bench`): node bench/tui-burst.mjs [--calls 20000] [--rounds 3]
+// `npm run bench`): node bench/tui-burst.mjs [--calls 20000] [--rounds 5]
 //
 // Each UI needs a terminal, so every run happens inside a tmux pane of a private tmux server:
 // this script starts `node bench/tui-burst.mjs --drive MODE ...` in the pane, which spawns the
@@ -84,7 +84,7 @@ function median(values) {
 }
 
 async function orchestrate() {
-  const rounds = Number(arg('rounds', '3'));
+  const rounds = Number(arg('rounds', '5'));
   const socket = `mcp-tap-tui-burst-${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-tap-tui-burst-'));
   const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -93,6 +93,8 @@ async function orchestrate() {
   const log = (line) => process.stderr.write(`${line}\n`);
   log(`${CALLS} calls, ${CONCURRENCY} at a time, ${rounds} rounds; ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   try {
+    // A session that outlives the runs, so the tmux server does not exit between them.
+    tmux('new-session', '-d', '-s', 'keep', 'sleep 86400');
     for (let round = 1; round <= rounds; round++) {
       const order = Object.keys(times).sort(() => Math.random() - 0.5);
       for (const mode of order) {

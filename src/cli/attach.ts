@@ -11,6 +11,20 @@ import { exchangeFrameOf } from '../tape/exchanges.js';
 import { formatProxies } from './proxies.js';
 import { openStore, storeOption, UsageError } from './common.js';
 
+/**
+ * React picks its build when it is first imported: the production one, unless asked otherwise
+ * (the development build's checks cost a UI under load more than its drawing does).
+ */
+function productionReact(): void {
+  process.env.NODE_ENV ??= 'production';
+}
+
+/** Loads the UI (only when it is about to be shown, not for every other command). */
+export async function loadUi(): Promise<typeof import('../tui/run.js')> {
+  productionReact();
+  return import('../tui/run.js');
+}
+
 interface AttachFlags {
   rules?: string;
   tape?: string;
@@ -30,7 +44,7 @@ export async function browseTape(storeFlag: string | undefined, name: string): P
     store.close();
   }
   const upstream = tape.upstream?.url ?? tape.upstream?.command?.join(' ');
-  const { runTui } = await import('../tui/run.js');
+  const { runTui } = await loadUi();
   await runTui({ tape: { source: { name: tape.name, createdAt: tape.createdAt, upstream, frames: tape.frameCount, sessions: tape.sessionCount }, frames } });
 }
 
@@ -53,6 +67,7 @@ async function chooseProxy(id: string | undefined, interactive: boolean): Promis
     throw new UsageError(`${running.length} proxies are running; say which one: mcp-tap attach ID`, 2);
   }
   // The UI is loaded when it is about to be shown, not by every other command.
+  productionReact();
   const { pickProxy } = await import('../tui/pick.js');
   return pickProxy(running);
 }
@@ -85,7 +100,7 @@ export function registerAttach(program: Command): void {
       } catch (error) {
         throw new UsageError((error as Error).message, 1);
       }
-      const { runTui } = await import('../tui/run.js');
+      const { runTui } = await loadUi();
       const summary = await runTui({ link, rulesFile: flags.rules });
       process.stderr.write(`mcp-tap: detached from ${proxy.id} (${proxy.title}); it keeps running${summary ? `; ${summary}` : ''}\n`);
     });

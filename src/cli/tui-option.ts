@@ -87,7 +87,9 @@ export function startInProcessTui(flags: TuiFlags, logger: Logger): InProcessTui
     const input: WorkerInput = { state: own, rulesFile: flags.rules };
     // The worker's stdout would be ours, which carries MCP: it is taken and passed to stderr. Its
     // stderr too, without the terminal escapes some of the UI's libraries write there on exit.
-    worker = new Worker(new URL('../tui/worker.js', import.meta.url), { workerData: input, stdout: true, stderr: true });
+    // React's production build unless asked otherwise (see loadUi in attach.ts).
+    const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' };
+    worker = new Worker(new URL('../tui/worker.js', import.meta.url), { workerData: input, stdout: true, stderr: true, env });
     const w = worker;
     for (const stream of [w.stdout, w.stderr]) {
       stream.setEncoding('utf8');

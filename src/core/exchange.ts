@@ -685,7 +685,7 @@ function marksOf(frame: ExchangeFrame): string[] {
   const steps = frame.action.split('>');
   if (frame.held) marks.push('held');
   if (steps.includes('modify')) marks.push('modified');
-  if (steps.includes('pause')) marks.push('paused');
+  if (steps.includes('pause') && !frame.held) marks.push('paused');
   if (steps.includes('delay')) marks.push('delayed');
   if (frame.flags.includes('pause-timeout')) marks.push('pause-timeout');
   if (frame.flags.includes('synthesized')) marks.push('synthesized');

@@ -33,15 +33,38 @@ export function useTerminalSize(): TerminalSize {
 
 /** How long incoming messages are gathered before the store (and so React) hears of them. */
 const BATCH_MS = 16;
-/** The frame budget: under a burst the list is redrawn at most this often (keys redraw at once). */
-const FRAME_MS = 100;
+/** Under a burst, redraws come no closer than this, however cheap they are. */
+const MIN_GAP_MS = 100;
+/** ...and no further apart than this, however costly. */
+const MAX_GAP_MS = 1000;
+/**
+ * A redraw costs this many times what Ink reports for its output step (React's work and the
+ * layout come on top), and drawing may take a twelfth of the time: under a burst the UI spends
+ * about a quarter of one core on drawing, whatever the terminal's size.
+ */
+const SHARE = 12;
+
+/** The frame budget: how long to wait between redraws under a burst, from what redraws cost. */
+export class FrameBudget {
+  private costMs = 0;
+
+  /** One redraw's output time, as Ink reports it (its `onRender` metrics). */
+  record(renderMs: number): void {
+    this.costMs = this.costMs === 0 ? renderMs : this.costMs * 0.7 + renderMs * 0.3;
+  }
+
+  get gapMs(): number {
+    return Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, this.costMs * SHARE));
+  }
+}
 
 /**
  * Feeds the link's messages into the store in batches: a busy proxy sends thousands of frames a
  * second, and one React update per frame would be the bottleneck. A quiet proxy's message shows
- * within BATCH_MS; under a burst, redraws come no closer than FRAME_MS. Returns a detach function.
+ * within BATCH_MS; under a burst, redraws come no closer than the budget's gap (keys redraw at
+ * once). Returns a detach function.
  */
-export function feedStore(link: ControlLink, store: TuiStore): () => void {
+export function feedStore(link: ControlLink, store: TuiStore, budget: FrameBudget = new FrameBudget()): () => void {
   let pending: ServerMessage[] = [];
   let timer: NodeJS.Timeout | undefined;
   let last = 0;
@@ -54,7 +77,7 @@ export function feedStore(link: ControlLink, store: TuiStore): () => void {
   };
   link.onmessage = (message) => {
     pending.push(message);
-    timer ??= setTimeout(flush, Math.max(BATCH_MS, last + FRAME_MS - Date.now()));
+    timer ??= setTimeout(flush, Math.max(BATCH_MS, last + budget.gapMs - Date.now()));
   };
   link.onclose = (reason) => {
     if (timer) clearTimeout(timer);

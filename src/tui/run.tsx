@@ -12,7 +12,7 @@ import type { ControlLink } from '../control/protocol.js';
 import { App } from './components/App.js';
 import { Controller } from './controller.js';
 import { spawnEditor, type EditorRunner, type EditorTerminal } from './editor.js';
-import { feedStore } from './hooks.js';
+import { FrameBudget, feedStore } from './hooks.js';
 import { TuiStore, type TapeSource } from './state.js';
 
 export interface TuiOptions {
@@ -40,6 +40,8 @@ export interface TuiParts {
   element: ReactElement;
   /** Stops feeding the store and closes the link (what quitting does); safe to call twice. */
   dispose: () => void;
+  /** What redraws cost, so the feed spaces them under a burst (Ink's onRender reports to it). */
+  budget: FrameBudget;
 }
 
 /**
@@ -52,7 +54,8 @@ export function buildTui(
 ): TuiParts {
   const store = new TuiStore();
   const { link, tape } = options;
-  const detach = link ? feedStore(link, store) : () => {};
+  const budget = new FrameBudget();
+  const detach = link ? feedStore(link, store, budget) : () => {};
   if (tape) store.dispatch({ type: 'tape', tape: tape.source, frames: tape.frames });
   let disposed = false;
   const dispose = () => {
@@ -74,7 +77,7 @@ export function buildTui(
       options.onQuit(summary);
     },
   });
-  return { store, controller, element: <App store={store} controller={controller} />, dispose };
+  return { store, controller, element: <App store={store} controller={controller} />, dispose, budget };
 }
 
 export interface RunningTui {
@@ -116,6 +119,7 @@ export function startTui(options: TuiOptions): RunningTui {
     patchConsole: false,
     // Ctrl-C is a key here: with messages held it asks first (see the controller).
     exitOnCtrlC: false,
+    onRender: (metrics) => tui.budget.record(metrics.renderTime),
   });
   unmount = () => instance.unmount();
   const done = instance.waitUntilExit().then(

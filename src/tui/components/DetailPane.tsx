@@ -71,7 +71,7 @@ export function DetailPane({ state, controller, width, height, focused, now }: {
   const modes = [state.detail.raw ? 'raw' : 'pretty', state.detail.diff ? 'diff' : ''].filter(Boolean).join(' ');
   const position = lines.length > inner ? ` ${top + 1}-${Math.min(lines.length, top + inner)}/${lines.length}` : '';
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'}>
       <Text bold wrap="truncate-end" color={focused ? 'cyan' : undefined}>
         {fit(`${clip(content?.title ?? 'nothing selected', Math.max(10, textWidth - 24))}  [${modes}${position}]`, textWidth)}
       </Text>

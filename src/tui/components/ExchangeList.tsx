@@ -29,7 +29,7 @@ export function ExchangeList({ state, width, height, focused }: { state: TuiStat
   const following = state.selected === undefined && !state.log.isFrozen ? '  following new messages' : '';
   const position = rows.length === 0 ? '' : `${selected + 1}/${rows.length}${following}`;
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'}>
       <Text bold color={focused ? 'cyan' : 'gray'} wrap="truncate-end">
         {fit(`exchanges ${position}`, width - 2)}
       </Text>

@@ -29,7 +29,7 @@ export function HeldPane({ state, width, height, focused, now }: { state: TuiSta
   const rows = state.paused.slice(top, top + inner);
   const rowWidth = width - 2;
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'yellow' : 'gray'} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'yellow' : 'gray'}>
       <Text bold color="yellow" wrap="truncate-end">
         {fit(`held: ${state.paused.length}   a resume  A all  x drop  e edit  m mock`, rowWidth)}
       </Text>

@@ -18,22 +18,13 @@ import { TapeStore } from '../src/tape/store.js';
 import type { TapeFrame } from '../src/tape/types.js';
 import { runCli } from './support/cli.js';
 import { CLI, EVERYTHING, tempDir } from './support/paths.js';
+import { until } from './support/wait.js';
 
 let dir: string;
 beforeAll(() => {
   dir = tempDir();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until<T>(check: () => T | undefined | false, what: string, limitMs = 10_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** State files present, read straight from the directory (listRunningProxies would tidy away a dead proxy's file). */
 const stateFiles = (stateDir: string) => readdirSync(stateDir).filter((name) => name.endsWith('.json'));
@@ -250,6 +241,23 @@ describe('mcp-tap record --break, through the control channel', () => {
     const cancel = frames.find((f) => f.method === 'notifications/cancelled')!;
     expect(cancel).toMatchObject({ action: 'block', note: expect.stringContaining('the other side never saw it') });
     expect(cancel.seq).toBeGreaterThan(dropped.seq);
+  });
+
+  it('with --keep-cancelled-holds keeps a held call its client cancels, marked, for a person to decide', async () => {
+    const t = await record('keep-cancelled', ['--break', '~t echo & ~k request', '--keep-cancelled-holds']);
+    try {
+      const abort = new AbortController();
+      const call = t.client.callTool({ name: 'echo', arguments: { message: 'kept' } }, undefined, { signal: abort.signal }).catch(() => 'rejected');
+      const held = await t.watcher.paused(() => true, 'the call to pause');
+      abort.abort('changed my mind');
+      expect(await call).toBe('rejected');
+      await until(() => t.watcher.messages.find((m) => m.type === 'paused' && m.paused.pauseId === held.pauseId && m.paused.cancelled), 'the cancel on the hold');
+      const listed = (await t.control.request({ cmd: 'list' })) as { paused: PausedView[] };
+      expect(listed.paused).toMatchObject([{ pauseId: held.pauseId, cancelled: { reason: 'changed my mind' } }]);
+      await t.control.request({ cmd: 'resume', pauseId: held.pauseId });
+    } finally {
+      await t.finish();
+    }
   });
 
   it('sends a request again for a console: its answer goes to the console and the tape, never to the client', async () => {

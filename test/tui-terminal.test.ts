@@ -20,6 +20,7 @@ import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
 import { TS_SERVER } from './support/peers.js';
 import { freePort } from './support/servers.js';
 import { paneCommand, Tmux } from './support/tmux.js';
+import { until } from './support/wait.js';
 
 const dir = tempDir('mcp-tap-tui-terminal-');
 const tmux = new Tmux('tui');
@@ -32,16 +33,6 @@ afterAll(async () => {
   for (const child of children) child.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until<T>(check: () => T | undefined | false, what: string, limitMs = 15_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The driver in the pane (test/fixtures/tui-driver.mjs): orders go in, answers come back, one JSON line each. */
 class Driver {
@@ -149,6 +140,10 @@ describe('mcp-tap attach: re-send and compose', () => {
 
     tmux.start('resend', paneCommand({ MCP_TAP_STATE_DIR: stateDir, EDITOR: FILL_ARGUMENTS, VISUAL: '' }, [process.execPath, CLI, 'attach']));
     await tmux.until('resend', (text) => /tools\/call echo .* ok/.test(text), 'the UI with the call');
+    // The server may say its tools changed after the call: the call is found by its text, not assumed newest.
+    tmux.type('resend', '/original');
+    tmux.keys('resend', 'Enter');
+    await tmux.until('resend', (text) => text.includes('found "original"'), 'the call selected');
     tmux.keys('resend', 'r');
     const resent = await tmux.until('resend', (text) => text.includes('re-sent tools/call echo as id "mcp-tap-1"') && /"mcp-.* ok · resent/.test(text), 'the re-sent call answered');
     expect(resent).toContain('"text": "Echo: original"');

@@ -750,6 +750,25 @@ describe('keys', () => {
     expect(squeezed(listRows(screen)[1])).toMatch(/"mcp-… ok · resent/);
   });
 
+  it('R edits the request before it is re-sent; a server\'s request or a held one is not re-sent', async () => {
+    const editor = editorScript('resend-edit', `const m = JSON.parse(fs.readFileSync(file, 'utf8')); m.params.arguments.message = 'changed first'; fs.writeFileSync(file, JSON.stringify(m, null, 2));`);
+    const roots = frame(3, { direction: 's2c', method: 'roots/list', id: 0, text: '{"jsonrpc":"2.0","id":0,"method":"roots/list"}' });
+    const t = await mount([hello({ frames: [echoCall(1, 'as recorded'), answer(2, 1, { content: [] }), roots] })], { editor });
+    t.link.answer = (command) => (command.cmd === 'send' ? { id: 'mcp-tap-2' } : {});
+    await t.until((s) => s.includes('roots/list'), 'the list');
+    await t.press('r');
+    await t.until((s) => s.includes('only a client\'s request can be re-sent'), 'the refusal');
+    await t.press('k', 'R');
+    await t.until((s) => s.includes('re-sent tools/call echo as id "mcp-tap-2"'), 'the edited copy sent');
+    const sent = t.link.sent.find((c) => c.cmd === 'send') as Extract<ControlRequest, { cmd: 'send' }>;
+    expect(JSON.parse(sent.text).params.arguments.message).toBe('changed first');
+    t.link.emit({ type: 'paused', paused: held(1, 4, 'waiting') });
+    await t.until((s) => s.includes('1 held'), 'a hold');
+    await t.press('G', 'r');
+    await t.until((s) => s.includes('this request is held and has not been sent yet'), 'the refusal');
+    expect(t.link.sent.filter((c) => c.cmd === 'send')).toHaveLength(1);
+  });
+
   it('c composes a tools/call from the tool\'s inputSchema, and sends what the person wrote', async () => {
     const tools = {
       tools: [

@@ -5,17 +5,10 @@
  * into exchanges with this and the same model, so both show the same thing.
  */
 import type { ExchangeFrame } from '../core/exchange.js';
+import { parseOrUndefined as parse } from '../core/jsonrpc.js';
 import type { FrameView, PausedView, ServerMessage } from './protocol.js';
 
 type Hello = Extract<ServerMessage, { type: 'hello' }>;
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Bytes of `text` as UTF-8, without encoding it (a console does this for every frame). */
 export function utf8Length(text: string): number {

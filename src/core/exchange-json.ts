@@ -4,6 +4,7 @@
  * it, and what the model says of the exchange (outcome, latency, marks, rounds, stream). Pure.
  */
 import type { Exchange, ExchangeFrame, LogItem } from './exchange.js';
+import { parseOrUndefined } from './jsonrpc.js';
 
 export interface FrameJson {
   seq: number;
@@ -23,11 +24,7 @@ export interface FrameJson {
 }
 
 function parsedOrText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return parseOrUndefined(text) ?? text;
 }
 
 export function frameJson(frame: ExchangeFrame): FrameJson {

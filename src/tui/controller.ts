@@ -440,7 +440,7 @@ export class Controller {
   private decide(action: (paused: PausedView) => Promise<unknown>): void {
     if (!this.proxy('deciding a held message')) return;
     const paused = heldForDecision(this.state);
-    if (!paused) return this.fail(this.state.paused.length === 0 ? 'nothing is held' : 'the selected exchange is not held (Tab goes to the held list)');
+    if (!paused) return this.fail(this.state.paused.length === 0 ? 'nothing is held' : `the selected exchange is not held, and ${this.state.paused.length} are: select one (Tab goes to the held list)`);
     void action(paused);
   }
 

@@ -174,12 +174,16 @@ export function selectedPaused(state: TuiState): PausedView | undefined {
   return state.paused[Math.min(state.heldIndex, state.paused.length - 1)];
 }
 
-/** The held message the decision keys act on: the one picked in the held list, else the selected exchange's. */
+/**
+ * The held message the decision keys act on: the one picked in the held list, else the selected
+ * exchange's, else (when the selection holds nothing) the only one held.
+ */
 export function heldForDecision(state: TuiState): PausedView | undefined {
   if (state.focus === 'held') return selectedPaused(state);
   const item = selectedRow(state)?.item;
   const pauseId = item?.type === 'exchange' ? item.exchange.held?.pauseId : item?.type === 'event' && item.frame.held ? item.frame.pauseId : undefined;
-  return pauseId === undefined ? undefined : state.paused.find((p) => p.pauseId === pauseId);
+  if (pauseId === undefined) return state.paused.length === 1 ? state.paused[0] : undefined;
+  return state.paused.find((p) => p.pauseId === pauseId);
 }
 
 function withSelection(state: TuiState, item: LogItem | undefined, part?: number): TuiState {

@@ -20,7 +20,7 @@ export const KEYS: [string, string][] = [
   ['z', 'clear the list (what is still open or held stays)'],
   ['b', 'add a breakpoint (a filter)'],
   ['B', 'the breakpoints: Space disables or enables, x removes, a adds, X removes all'],
-  ['a  A', 'resume the held message (the selected one, or in the held list), or all'],
+  ['a  A', 'resume the held message (the selected one, the one in the held list, or the only one), or all'],
   ['x', 'drop the held message (a held request gets an error answer)'],
   ['e', 'edit the held message in $EDITOR; its timeout stops while you edit'],
   ['m', 'answer the held request with a mock, from a template for its method'],

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import stringWidth from 'string-width';
 import { parse as parseYaml } from 'yaml';
-import type { ControlLink, ControlRequest, FrameView, PausedView, ServerMessage } from '../src/control/protocol.js';
+import type { BreakpointView, ControlLink, ControlRequest, FrameView, PausedView, ServerMessage } from '../src/control/protocol.js';
 import { buildTui, type TuiParts } from '../src/tui/run.js';
 import { spawnEditor } from '../src/tui/editor.js';
 import { windowTop } from '../src/tui/components/ExchangeList.js';
@@ -34,10 +34,14 @@ class FakeLink implements ControlLink {
   onclose?: (reason: string) => void;
   readonly sent: ControlRequest[] = [];
   closed = false;
-  /** What the proxy answers; an Error is a refusal. */
+  /** What the proxy holds and has armed, as far as the messages it sent say (what `list` answers). */
+  private held: PausedView[] = [];
+  private breakpoints: BreakpointView[] = [];
+  /** What the proxy answers other commands; an Error is a refusal. */
   answer: (command: ControlRequest) => unknown = () => ({});
 
   request(command: ControlRequest): Promise<unknown> {
+    if (command.cmd === 'list') return Promise.resolve({ paused: this.held, breakpoints: this.breakpoints });
     this.sent.push(command);
     const answer = this.answer(command);
     return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
@@ -48,7 +52,13 @@ class FakeLink implements ControlLink {
   }
 
   emit(...messages: ServerMessage[]): void {
-    for (const message of messages) this.onmessage?.(message);
+    for (const message of messages) {
+      if (message.type === 'hello') [this.held, this.breakpoints] = [message.paused, message.breakpoints];
+      if (message.type === 'paused') this.held = [...this.held.filter((p) => p.pauseId !== message.paused.pauseId), message.paused];
+      if (message.type === 'resumed') this.held = this.held.filter((p) => p.pauseId !== message.pauseId);
+      if (message.type === 'breakpoints') this.breakpoints = message.breakpoints;
+      this.onmessage?.(message);
+    }
   }
 
   /** What was sent, without the timer commands that go with every edit of a held message. */
@@ -793,9 +803,20 @@ describe('quitting', () => {
   it('q quits at once when nothing is held or armed: the link is closed, nothing is sent', async () => {
     const t = await mount();
     await t.press('q');
+    await t.until(() => t.quits().length === 1, 'the quit');
     expect(t.quits()).toEqual([undefined]);
     expect(t.link.closed).toBe(true);
     expect(t.link.sent).toEqual([]);
+  });
+
+  it('asks the proxy what is held before quitting: the screen may be a redraw behind', async () => {
+    const t = await mount([hello({ breakpoints: [{ id: 1, expression: '~t echo', enabled: false, hits: 0 }] })]);
+    // Held at the proxy a moment ago: the proxy knows, the screen does not show it yet.
+    (t.link as unknown as { held: PausedView[] }).held = [held(9, 5, 'just now')];
+    expect(t.frame()).toContain('0 held');
+    await t.press('q');
+    await t.until((s) => s.includes('quit?') && s.includes('1 message is held'), 'the question');
+    expect(t.quits()).toEqual([]);
   });
 
   it('q with a held message and an armed breakpoint asks; r releases them, says so, and quits', async () => {

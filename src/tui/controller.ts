@@ -679,17 +679,28 @@ export class Controller {
     await this.sendRequest(conversation, checked.text, `sent tools/call ${tool.name}`);
   }
 
-  /** `q` or Ctrl-C: with messages held or breakpoints armed, ask first (a second Ctrl-C releases them). */
+  /**
+   * `q` or Ctrl-C: with messages held or breakpoints armed, ask first (a second Ctrl-C releases
+   * them). What is held is asked of the proxy: the list on screen may be a redraw behind.
+   */
   private requestQuit(interrupt: boolean): void {
     const state = this.state;
-    const held = state.paused.length;
-    const armed = state.breakpoints.filter((b) => b.enabled).length;
-    if (state.source === 'live' && state.connected && this.options.link && held + armed > 0) {
+    const link = this.options.link;
+    if (state.source !== 'live' || !state.connected || !link) return this.options.quit();
+    void (async () => {
+      let held = state.paused.length;
+      let armed = state.breakpoints.filter((b) => b.enabled).length;
+      try {
+        const listed = (await link.request({ cmd: 'list' })) as { paused: unknown[]; breakpoints: { enabled: boolean }[] };
+        held = listed.paused.length;
+        armed = listed.breakpoints.filter((b) => b.enabled).length;
+      } catch {
+        // The proxy did not answer: what the screen says is the best there is.
+      }
+      if (held + armed === 0) return this.options.quit();
       this.store.dispatch({ type: 'mode', mode: { kind: 'confirm-quit', held, armed } });
       if (interrupt) this.info('Ctrl-C again releases them and quits');
-      return;
-    }
-    this.options.quit();
+    })();
   }
 
   private where(): string {
@@ -698,28 +709,29 @@ export class Controller {
   }
 
   private async releaseAndQuit(): Promise<void> {
-    const state = this.state;
+    const mode = this.state.mode;
+    const [held, armed] = mode.kind === 'confirm-quit' ? [mode.held, mode.armed] : [this.state.paused.length, this.state.breakpoints.length];
     const done: string[] = [];
-    if (state.paused.length > 0) {
+    if (held > 0) {
       const result = await this.send({ cmd: 'resume', pauseId: 'all' });
-      const resumed = isObject(result?.data) ? Number(result.data.resumed) : state.paused.length;
+      const resumed = isObject(result?.data) ? Number(result.data.resumed) : held;
       done.push(`resumed ${resumed} held message${resumed === 1 ? '' : 's'}`);
     }
-    if (state.breakpoints.length > 0) {
+    if (armed > 0 || this.state.breakpoints.length > 0) {
       const result = await this.send({ cmd: 'unbreak', breakpointId: 'all' });
-      const removed = isObject(result?.data) ? Number(result.data.removed) : state.breakpoints.length;
+      const removed = isObject(result?.data) ? Number(result.data.removed) : armed;
       done.push(`removed ${removed} breakpoint${removed === 1 ? '' : 's'}`);
     }
     this.options.quit(`${done.join(' and ')} on ${this.where()}`);
   }
 
   private keepAndQuit(): void {
-    const state = this.state;
+    const mode = this.state.mode;
+    const [held, armed] = mode.kind === 'confirm-quit' ? [mode.held, mode.armed] : [this.state.paused.length, 0];
     const kept: string[] = [];
-    if (state.paused.length > 0) kept.push(`${state.paused.length} held message${state.paused.length === 1 ? '' : 's'} (each goes on by itself when its timeout ends)`);
-    const armed = state.breakpoints.filter((b) => b.enabled).length;
+    if (held > 0) kept.push(`${held} held message${held === 1 ? '' : 's'} (each goes on by itself when its timeout ends)`);
     if (armed > 0) kept.push(`${armed} armed breakpoint${armed === 1 ? '' : 's'}`);
-    this.options.quit(`left ${kept.join(' and ')} on ${this.where()}; mcp-tap attach ${state.proxy?.id ?? ''} takes them up again`.trimEnd());
+    this.options.quit(`left ${kept.join(' and ')} on ${this.where()}; mcp-tap attach ${this.state.proxy?.id ?? ''} takes them up again`.trimEnd());
   }
 }
 

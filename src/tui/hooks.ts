@@ -61,8 +61,8 @@ export class FrameBudget {
 /**
  * Feeds the link's messages into the store in batches: a busy proxy sends thousands of frames a
  * second, and one React update per frame would be the bottleneck. A quiet proxy's message shows
- * within BATCH_MS; under a burst, redraws come no closer than the budget's gap (keys redraw at
- * once). Returns a detach function.
+ * within BATCH_MS, and so does anything but a frame; under a burst, redraws come no closer than
+ * the budget's gap (keys redraw at once). Returns a detach function.
  */
 export function feedStore(link: ControlLink, store: TuiStore, budget: FrameBudget = new FrameBudget()): () => void {
   let pending: ServerMessage[] = [];
@@ -75,9 +75,15 @@ export function feedStore(link: ControlLink, store: TuiStore, budget: FrameBudge
     pending = [];
     if (messages.length > 0) store.dispatch({ type: 'server', messages });
   };
+  let due = 0;
   link.onmessage = (message) => {
     pending.push(message);
-    timer ??= setTimeout(flush, Math.max(BATCH_MS, last + budget.gapMs - Date.now()));
+    // Holds, decisions and breakpoint changes are rare and matter: they do not wait for the budget.
+    const at = message.type === 'frame' ? Math.max(Date.now() + BATCH_MS, last + budget.gapMs) : Date.now() + BATCH_MS;
+    if (timer && at >= due) return;
+    if (timer) clearTimeout(timer);
+    due = at;
+    timer = setTimeout(flush, at - Date.now());
   };
   link.onclose = (reason) => {
     if (timer) clearTimeout(timer);

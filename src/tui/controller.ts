@@ -3,15 +3,11 @@
  * proxy through the ControlLink (none when the UI browses a stored tape: it is read-only). Kept
  * out of the components so the key map reads in one place.
  */
-import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Key } from 'ink';
 import type { ControlLink, ControlRequest, PausedView } from '../control/protocol.js';
-import { composeToolCall, mockResultFor, toolsOf, type ToolEntry } from '../control/templates.js';
-import { META } from '../core/era.js';
-import type { Exchange, LogItem } from '../core/exchange.js';
-import { itemJson } from '../core/exchange-json.js';
-import { isObject, type JsonObject } from '../core/jsonrpc.js';
+import { composeToolCall, mockResultFor, type ToolEntry } from '../control/templates.js';
+import type { LogItem } from '../core/exchange.js';
+import { isObject } from '../core/jsonrpc.js';
 import { compileFilter, formatFilterError, FilterSyntaxError } from '../filter/index.js';
 import { detailOf } from './detail.js';
 import { checkJsonRpc, editText, parseJson, sameJson, stopReading, type EditorRunner } from './editor.js';
@@ -19,6 +15,8 @@ import { clockTime, exchangeWhat, frameText, offsetTime, prettyJson } from './fo
 import { isText, splitKeys } from './keys.js';
 import { rowsOf, selectedRow, heldForDecision, type PromptPurpose, type TuiState, type TuiStore } from './state.js';
 import { appendMockRule, matchFor, rulesFileOf } from './save-rule.js';
+import { awaitTools, envelopeOf, toolsIn } from './conversation.js';
+import { exportName, writeExport } from './export.js';
 
 export interface ControllerOptions {
   /** The proxy; absent when the UI browses a stored tape. */
@@ -403,11 +401,7 @@ export class Controller {
   }
 
   private defaultExportName(list: boolean): string {
-    const state = this.state;
-    const stem = state.tape?.name ?? state.proxy?.tape ?? 'mcp-tap';
-    if (list) return `${stem}-exchanges.json`;
-    const row = selectedRow(state);
-    return `${stem}-${row ? row.item.seq : 'exchange'}.json`;
+    return exportName(this.state, list, selectedRow(this.state)?.item);
   }
 
   /** Writes the selected item, or every listed one, as JSON (readable only by you). */
@@ -415,25 +409,12 @@ export class Controller {
     const state = this.state;
     const items: LogItem[] = list ? [...new Set(rowsOf(state).map((row) => row.item))] : [selectedRow(state)?.item].filter((i): i is LogItem => i !== undefined);
     if (items.length === 0) return this.fail(list ? 'nothing is listed to export' : 'nothing is selected to export');
-    const document = {
-      exportedBy: 'mcp-tap',
-      source: state.tape ? { tape: state.tape.name } : { proxy: state.proxy?.title, id: state.proxy?.id, tape: state.proxy?.tape },
-      ...(list && state.filter.expression ? { filter: state.filter.expression } : {}),
-      items: items.map(itemJson),
-    };
-    const path = resolve(this.options.cwd ?? process.cwd(), file);
     try {
-      const fd = openSync(path, 'w', 0o600);
-      try {
-        fchmodSync(fd, 0o600);
-        writeSync(fd, `${JSON.stringify(document, null, 2)}\n`);
-      } finally {
-        closeSync(fd);
-      }
+      const path = writeExport(state, items, file, this.options.cwd ?? process.cwd(), list);
+      this.info(`wrote ${items.length} ${items.length === 1 ? 'item' : 'items'} to ${path}`);
     } catch (error) {
-      return this.fail(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      this.fail((error as Error).message);
     }
-    this.info(`wrote ${items.length} ${items.length === 1 ? 'item' : 'items'} to ${path}`);
   }
 
   /** Runs `action` on the held message the keys act on, or says there is none. */
@@ -522,19 +503,11 @@ export class Controller {
     }
   }
 
-  /** The tools a conversation's server offers, from the newest tools/list answer in the list. */
-  private toolsIn(conversation: string): ToolEntry[] {
-    const lists = this.state.log.exchanges().filter((e) => e.method === 'tools/list' && e.answer?.kind === 'response' && e.conversation === conversation);
-    const newest = lists.at(-1);
-    const message = newest?.answer?.message;
-    return isObject(message) ? toolsOf(message.result) : [];
-  }
-
   private async mock(paused: PausedView): Promise<void> {
     if (paused.kind !== 'request') return this.fail(`#${paused.pauseId} is a ${paused.kind}; only a request can be answered with a mock (e edits an answer)`);
     const message = parseJson(paused.text);
     const params = message.ok && isObject(message.value) ? message.value.params : undefined;
-    const tool = paused.toolName ? this.toolsIn(paused.sessionId).find((t) => t.name === paused.toolName) : undefined;
+    const tool = paused.toolName ? toolsIn(this.state.log, paused.sessionId).find((t) => t.name === paused.toolName) : undefined;
     const start = this.drafts.get(paused.pauseId) ?? JSON.stringify(mockResultFor(paused.method, params, tool), null, 2);
     const written = await this.editHeld(paused, `a mock answer to #${paused.pauseId}`, start, `mock-${paused.pauseId}.json`);
     if (written === undefined) return this.restartTimer(paused);
@@ -613,32 +586,18 @@ export class Controller {
     return this.state.sessions.at(-1)?.id;
   }
 
-  /** The modern envelope the conversation's client sends (`_meta`), for a request made in its name. */
-  private envelopeOf(conversation: string): JsonObject | undefined {
-    const requests = this.state.log.exchanges().filter((e: Exchange) => e.conversation === conversation && e.direction === 'c2s');
-    for (let i = requests.length - 1; i >= 0; i--) {
-      const message = requests[i]!.request.message;
-      const meta = isObject(message) && isObject(message.params) && isObject(message.params._meta) ? message.params._meta : undefined;
-      if (!meta || meta[META.protocolVersion] === undefined) continue;
-      const envelope: JsonObject = {};
-      for (const key of [META.protocolVersion, META.clientInfo, META.clientCapabilities]) if (meta[key] !== undefined) envelope[key] = meta[key];
-      return envelope;
-    }
-    return undefined;
-  }
-
   /** `c`: pick a tool of the conversation's server and write a call to it from its inputSchema. */
   private async compose(name?: string): Promise<void> {
     if (!this.proxy('composing a request')) return;
     const conversation = this.conversationForCompose();
     if (!conversation) return this.fail('no conversation to send in yet (a client has to connect first)');
-    let tools = this.toolsIn(conversation);
+    let tools = toolsIn(this.state.log, conversation);
     if (tools.length === 0) {
-      const envelope = this.envelopeOf(conversation);
+      const envelope = envelopeOf(this.state.log, conversation);
       const list = { jsonrpc: '2.0', id: 0, method: 'tools/list', params: envelope ? { _meta: envelope } : {} };
       const id = await this.sendRequest(conversation, JSON.stringify(list), 'asked the server for its tools (tools/list)');
       if (!id) return;
-      tools = await this.waitForTools(conversation, id);
+      tools = await awaitTools(() => this.state.log, conversation, id, TOOLS_WAIT_MS);
       if (tools.length === 0) return this.fail('the server listed no tools (or did not answer tools/list in 10 s)');
     }
     if (name !== undefined) {
@@ -653,21 +612,8 @@ export class Controller {
     });
   }
 
-  private async waitForTools(conversation: string, id: string): Promise<ToolEntry[]> {
-    const deadline = Date.now() + TOOLS_WAIT_MS;
-    while (Date.now() < deadline) {
-      const answered = this.state.log.exchanges().find((e) => e.conversation === conversation && e.id === id && e.answer);
-      if (answered) {
-        const message = answered.answer!.message;
-        return isObject(message) ? toolsOf(message.result) : [];
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return [];
-  }
-
   private async composeWith(conversation: string, tool: ToolEntry): Promise<void> {
-    const request = composeToolCall(tool, this.envelopeOf(conversation));
+    const request = composeToolCall(tool, envelopeOf(this.state.log, conversation));
     let written: string;
     try {
       written = await this.withEditor(`a call to ${tool.name}`, JSON.stringify(request, null, 2), `call-${tool.name.replace(/[^\w.-]/g, '_')}.json`);

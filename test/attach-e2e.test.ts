@@ -4,58 +4,30 @@
  * gets the echo of the edited text. Needs tmux.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { listRunningProxies } from '../src/control/state.js';
-import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
-import { missingTool } from './support/tools.js';
+import { CLI, EVERYTHING, tempDir } from './support/paths.js';
+import { paneCommand, Tmux } from './support/tmux.js';
 
 const dir = tempDir('mcp-tap-attach-');
 const stateDir = join(dir, 'state');
-/** Our own tmux server, so no one's sessions are touched and killing it cleans up everything. */
-const socket = `mcp-tap-attach-${process.pid}`;
+const tmux = new Tmux('attach');
 const pane = 'attach';
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-}
-
-function screen(): string {
-  return tmux('capture-pane', '-p', '-t', pane);
-}
-
-async function until(check: (text: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = screen();
-    if (check(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the pane showed:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Shell-quotes one word for the pane's command line. */
-const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+const until = (check: (text: string) => boolean, what: string) => tmux.until(pane, check, what);
 
 let client: Client | undefined;
 
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // Already gone.
-  }
+  tmux.kill();
   await client?.close();
 });
 
 describe('mcp-tap attach in a terminal', () => {
   it('edits a paused tools/call in $EDITOR and the client gets the edited answer', async () => {
-    const missing = missingTool('tmux', '-V');
-    if (missing) throw new Error(missing);
     const env = { ...process.env, MCP_TAP_STATE_DIR: stateDir } as Record<string, string>;
     const transport = new StdioClientTransport({
       command: process.execPath,
@@ -80,37 +52,28 @@ message.params.arguments.message = 'edited in the terminal';
 fs.writeFileSync(file, JSON.stringify(message, null, 2));
 `,
     );
-    // CI=... makes Ink print only a final frame; a person's terminal has no such variable.
-    const command = [
-      'env -u CI -u CONTINUOUS_INTEGRATION',
-      `MCP_TAP_STATE_DIR=${quote(stateDir)}`,
-      `EDITOR=${quote(`${process.execPath} ${editor}`)}`,
-      'VISUAL=',
-      quote(process.execPath),
-      quote(CLI),
-      'attach',
-      // Keep the pane after exit, so a failure can still be read.
-      '; sleep 60',
-    ].join(' ');
-    tmux('new-session', '-d', '-x', '160', '-y', '50', '-s', pane, '-c', ROOT, command);
-    await until((text) => text.includes('breakpoints: ~t echo'), 'the UI on the proxy');
+    tmux.start(pane, paneCommand({ MCP_TAP_STATE_DIR: stateDir, EDITOR: `${process.execPath} ${editor}`, VISUAL: '' }, [process.execPath, CLI, 'attach']));
+    await until((text) => text.includes('breakpoints: #1 ~t echo'), 'the UI on the proxy');
 
     const answer = client.callTool({ name: 'echo', arguments: { message: 'as the client wrote it' } });
-    await until((text) => /#\d+ → tools\/call echo/.test(text) && text.includes('1 paused'), 'the paused tools/call');
-    tmux('send-keys', '-t', pane, 'e');
+    // Held where it arrived, selected (the list follows the newest), and in the held list.
+    await until((text) => /#\d+ → tools\/call echo/.test(text) && text.includes('1 held') && /tools\/call echo .*HELD/.test(text), 'the held tools/call');
+    tmux.keys(pane, 'e');
     // The breakpoint holds the answer too; it comes back echoing the edited text, and `a` lets it go.
-    const held = await until((text) => /#\d+ ← ↳ tools\/call echo/.test(text), 'the paused answer');
-    expect(held).toContain('pause>modify');
-    tmux('send-keys', '-t', pane, 'Tab');
-    await until((text) => text.includes('Echo: edited in the terminal'), 'the answer in the detail pane');
-    tmux('send-keys', '-t', pane, 'a');
+    const held = await until((text) => /#\d+ ← ↳ tools\/call echo/.test(text) && text.includes('Echo: edited in the terminal'), 'the held answer, in the detail pane');
+    expect(held).toMatch(/tools\/call echo .*HELD · edited/);
+    tmux.keys(pane, 'a');
 
     const result = (await answer) as { content: { type: string; text: string }[] };
     expect(result.content[0]!.text).toBe('Echo: edited in the terminal');
 
-    // Quitting the UI leaves the proxy running: the client can still call.
-    tmux('send-keys', '-t', pane, 'q');
-    await until((text) => text.includes('detached from'), 'the UI to quit');
+    // Quitting the UI leaves the proxy running: the client can still call. With a breakpoint
+    // armed it asks first; k keeps it, and the note on leaving says so.
+    tmux.keys(pane, 'q');
+    await until((text) => text.includes('quit?') && text.includes('1 breakpoint is armed'), 'the question');
+    tmux.keys(pane, 'k');
+    const left = await until((text) => text.includes('detached from'), 'the UI to quit');
+    expect(left.replace(/\n/g, '')).toContain('left 1 armed breakpoint on');
     expect(listRunningProxies(stateDir)).toHaveLength(1);
     const again = client.callTool({ name: 'get-sum', arguments: { a: 2, b: 3 } });
     expect(((await again) as { content: { text: string }[] }).content[0]!.text).toContain('5');

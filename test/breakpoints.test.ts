@@ -47,7 +47,7 @@ describe('BreakpointInterceptor', () => {
     const breakpoints = new BreakpointInterceptor();
     const seen: string[][] = [];
     breakpoints.on('changed', (list) => seen.push(list.map((b) => `${b.id}:${b.expression}`)));
-    expect(breakpoints.add('~t echo')).toEqual({ id: 1, expression: '~t echo' });
+    expect(breakpoints.add('~t echo')).toEqual({ id: 1, expression: '~t echo', enabled: true, hits: 0 });
     breakpoints.add('~m ping');
     expect(breakpoints.remove(1)).toBe(true);
     expect(breakpoints.remove(1)).toBe(false);
@@ -66,8 +66,26 @@ describe('BreakpointInterceptor', () => {
     }
     expect(error).toBeInstanceOf(FilterSyntaxError);
     expect((error as FilterSyntaxError).column).toBeGreaterThan(1);
-    expect(breakpoints.list()).toEqual([{ id: 1, expression: '~t echo' }]);
+    expect(breakpoints.list()).toEqual([{ id: 1, expression: '~t echo', enabled: true, hits: 0 }]);
     expect(() => new BreakpointInterceptor(['~zz'])).toThrow(FilterSyntaxError);
+  });
+
+  it('disables and enables one breakpoint, keeping it listed, and counts what each held', () => {
+    const breakpoints = new BreakpointInterceptor(['~t echo', '~m tools/*']);
+    expect(breakpoints.intercept(ctx(echoCall))).toEqual({ type: 'pause', reason: 'breakpoint 1: ~t echo' });
+    expect(breakpoints.setEnabled(1, false)).toBe(true);
+    expect(breakpoints.armed).toBe(1);
+    // The next breakpoint that matches holds it instead.
+    expect(breakpoints.intercept(ctx(echoCall))).toEqual({ type: 'pause', reason: 'breakpoint 2: ~m tools/*' });
+    breakpoints.setEnabled(2, false);
+    expect(breakpoints.intercept(ctx(echoCall))).toBeUndefined();
+    expect(breakpoints.list()).toEqual([
+      { id: 1, expression: '~t echo', enabled: false, hits: 1 },
+      { id: 2, expression: '~m tools/*', enabled: false, hits: 1 },
+    ]);
+    breakpoints.setEnabled(1, true);
+    expect(breakpoints.intercept(ctx(echoCall))).toMatchObject({ reason: 'breakpoint 1: ~t echo' });
+    expect(breakpoints.setEnabled(9, true)).toBe(false);
   });
 
   it('pauses through the chain until the pause controller decides', async () => {
@@ -198,7 +216,7 @@ describe('ControlHub', () => {
     const { chain, control, pauses, breakpoints } = hub();
     const run = (command: object) => control.execute(JSON.stringify({ ref: 1, ...command })) as Extract<ServerMessage, { type: 'result' }>;
     expect(run({ cmd: 'break', expression: '~t echo &' })).toMatchObject({ ok: false, error: expect.stringContaining('^') });
-    expect(run({ cmd: 'break', expression: '~t echo' })).toEqual({ type: 'result', ref: 1, ok: true, data: { id: 1, expression: '~t echo' } });
+    expect(run({ cmd: 'break', expression: '~t echo' })).toEqual({ type: 'result', ref: 1, ok: true, data: { id: 1, expression: '~t echo', enabled: true, hits: 0 } });
     const verdict = chain.intercept(ctx(echoCall));
     const pauseId = pauses.list()[0]!.pauseId;
     expect(run({ cmd: 'edit', pauseId, text: '{nope' })).toMatchObject({ ok: false, error: expect.stringMatching(/not JSON.*still paused/) });
@@ -214,6 +232,57 @@ describe('ControlHub', () => {
     expect(run({ cmd: 'unbreak', breakpointId: 'all' })).toMatchObject({ ok: true, data: { removed: 1 } });
     expect(breakpoints.size).toBe(0);
     expect(run({ cmd: 'frobnicate' })).toMatchObject({ ok: false, error: 'unknown command "frobnicate"' });
+  });
+
+  it('gives a hold its place in wire order, and the frame that ends it that place as heldSeq', async () => {
+    const { chain, control, pauses } = hub(10);
+    const sent: ServerMessage[] = [];
+    control.attach({ send: (text) => sent.push(JSON.parse(text) as ServerMessage), unsent: () => 0 });
+    control.execute(JSON.stringify({ ref: 1, cmd: 'break', expression: '~t echo' }));
+    chain.notify(frame(JSON.stringify({ jsonrpc: '2.0', method: 'before' })));
+    const verdict = chain.intercept(ctx(echoCall));
+    chain.notify(frame(JSON.stringify({ jsonrpc: '2.0', method: 'after' })));
+    const paused = sent.find((m) => m.type === 'paused') as Extract<ServerMessage, { type: 'paused' }>;
+    expect(paused.paused).toMatchObject({ seq: 2, timer: 'running' });
+    pauses.resume(paused.paused.pauseId);
+    const v = await verdict;
+    // What the pipeline reports once the hold is over (it copies the hold's id onto the frame).
+    chain.notify({ ...frame(JSON.stringify(echoCall)), action: v.trail.join('>'), pauseId: paused.paused.pauseId });
+    const frames = sent.flatMap((m) => (m.type === 'frame' ? [m.frame] : []));
+    expect(frames.map((f) => [f.seq, f.method, f.heldSeq])).toEqual([
+      [1, 'before', undefined],
+      [3, 'after', undefined],
+      [4, 'tools/call', 2],
+    ]);
+  });
+
+  it('stops a hold\'s timer for a peer, says so to every peer, and starts it again when that peer goes away', () => {
+    const { chain, control, pauses } = hub();
+    const seen: ServerMessage[] = [];
+    control.attach({ send: (text) => seen.push(JSON.parse(text) as ServerMessage), unsent: () => 0 });
+    let answer: ServerMessage | undefined;
+    const editor = control.attach({ send: (text) => (answer = JSON.parse(text) as ServerMessage), unsent: () => 0 });
+    control.execute(JSON.stringify({ ref: 1, cmd: 'break', expression: '~t echo' }));
+    void chain.intercept(ctx(echoCall));
+    const pauseId = pauses.list()[0]!.pauseId;
+    editor.receive(JSON.stringify({ ref: 5, cmd: 'timer', pauseId, running: false }));
+    expect(answer).toMatchObject({ type: 'result', ref: 5, ok: true });
+    expect(pauses.list()[0]!.timer).toBe('stopped');
+    expect(seen.filter((m) => m.type === 'paused').map((m) => (m as Extract<ServerMessage, { type: 'paused' }>).paused.timer)).toEqual(['running', 'stopped']);
+    editor.detach();
+    expect(pauses.list()[0]!.timer).toBe('running');
+    pauses.resumeAll();
+  });
+
+  it('disables a breakpoint by command, and refuses to send without a pipeline', () => {
+    const { control, breakpoints } = hub();
+    const run = (command: object) => control.execute(JSON.stringify({ ref: 3, ...command })) as Extract<ServerMessage, { type: 'result' }>;
+    run({ cmd: 'break', expression: '~t echo' });
+    expect(run({ cmd: 'enable', breakpointId: 1, enabled: false })).toMatchObject({ ok: true });
+    expect(breakpoints.list()[0]!.enabled).toBe(false);
+    expect(run({ cmd: 'enable', breakpointId: 4, enabled: true })).toMatchObject({ ok: false, error: 'there is no breakpoint 4' });
+    expect(run({ cmd: 'send', sessionId: 's1', text: JSON.stringify(echoCall) })).toMatchObject({ ok: false, error: expect.stringMatching(/cannot send/) });
+    expect(run({ cmd: 'timer', pauseId: 3, running: false })).toMatchObject({ ok: false, error: expect.stringMatching(/not paused/) });
   });
 
   it('mocks only a paused request', async () => {
@@ -234,7 +303,7 @@ describe('ControlHub', () => {
     const link = control.link();
     const seen: ServerMessage[] = [];
     link.onmessage = (message) => seen.push(message);
-    await expect(link.request({ cmd: 'break', expression: '~t echo' })).resolves.toEqual({ id: 1, expression: '~t echo' });
+    await expect(link.request({ cmd: 'break', expression: '~t echo' })).resolves.toEqual({ id: 1, expression: '~t echo', enabled: true, hits: 0 });
     await expect(link.request({ cmd: 'break', expression: '(' })).rejects.toThrow(/column/);
     const verdict = chain.intercept(ctx(echoCall));
     await expect(link.request({ cmd: 'drop', pauseId: pauses.list()[0]!.pauseId, reason: 'not today' })).resolves.toBeUndefined();

@@ -18,22 +18,13 @@ import { TapeStore } from '../src/tape/store.js';
 import type { TapeFrame } from '../src/tape/types.js';
 import { runCli } from './support/cli.js';
 import { CLI, EVERYTHING, tempDir } from './support/paths.js';
+import { until } from './support/wait.js';
 
 let dir: string;
 beforeAll(() => {
   dir = tempDir();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until<T>(check: () => T | undefined | false, what: string, limitMs = 10_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** State files present, read straight from the directory (listRunningProxies would tidy away a dead proxy's file). */
 const stateFiles = (stateDir: string) => readdirSync(stateDir).filter((name) => name.endsWith('.json'));
@@ -129,7 +120,7 @@ describe('mcp-tap record --break, through the control channel', () => {
     try {
       expect(t.control.hello.proxy).toMatchObject({ id: t.state.id, pid: t.state.pid, title: 'record server-everything', tape: 'edit' });
       expect(t.control.hello.proxy).not.toHaveProperty('token');
-      expect(t.control.hello.breakpoints).toEqual([{ id: 1, expression: '~t echo' }]);
+      expect(t.control.hello.breakpoints).toEqual([{ id: 1, expression: '~t echo', enabled: true, hits: 0 }]);
       expect(t.control.hello.sessions).toHaveLength(1);
       // The handshake happened before we attached: it is in the history.
       expect(t.control.hello.frames.map((f) => f.method)).toContain('initialize');
@@ -184,12 +175,21 @@ describe('mcp-tap record --break, through the control channel', () => {
       await expect(t.control.request({ cmd: 'mock', pauseId: toMock.pauseId, text: 'not json' })).rejects.toThrow(/not JSON/);
       await t.control.request({ cmd: 'mock', pauseId: toMock.pauseId, text: JSON.stringify({ content: [{ type: 'text', text: 'from the mock' }] }) });
       expect(textOf(await mocked)).toBe('from the mock');
+      // The proxy's own answers name the tool they stand in for, so `~t echo` finds how each call ended.
+      const made = await until(() => {
+        const found = t.watcher.frames().filter((f) => f.direction === 's2c' && f.flags.includes('synthesized'));
+        return found.length === 2 && found;
+      }, 'the dropped and the mocked answer');
+      expect(made.map((f) => [f.kind, f.toolName, f.requestMethod])).toEqual([
+        ['error', 'echo', 'tools/call'],
+        ['response', 'echo', 'tools/call'],
+      ]);
 
       // Clear the breakpoint: echo flows; set another: it pauses what it names.
       await t.control.request({ cmd: 'unbreak', breakpointId: 'all' });
       expect(textOf(await t.client.callTool({ name: 'echo', arguments: { message: 'free' } }))).toBe('Echo: free');
       await expect(t.control.request({ cmd: 'break', expression: '~t get-sum &' })).rejects.toThrow(/\^/);
-      expect(await t.control.request({ cmd: 'break', expression: '~t get-sum & ~d c2s' })).toEqual({ id: 2, expression: '~t get-sum & ~d c2s' });
+      expect(await t.control.request({ cmd: 'break', expression: '~t get-sum & ~d c2s' })).toEqual({ id: 2, expression: '~t get-sum & ~d c2s', enabled: true, hits: 0 });
       await until(() => t.watcher.messages.find((m) => m.type === 'breakpoints' && m.breakpoints.length === 1), 'the breakpoints broadcast');
       const sum = t.client.callTool({ name: 'get-sum', arguments: { a: 1, b: 1 } });
       const held = await t.watcher.paused((p) => p.toolName === 'get-sum', 'get-sum to pause');
@@ -209,6 +209,87 @@ describe('mcp-tap record --break, through the control channel', () => {
     expect(mockAnswers).toHaveLength(1);
     expect(mockAnswers[0]!).toMatchObject({ action: 'mock', flags: ['synthesized'] });
     expect(mockAnswers[0]!.message).toContain('from the mock');
+  });
+
+  it('drops a held call its client cancels: no answer to anyone, the cancel goes no further, the tape says so', async () => {
+    const t = await record('cancel', ['--break', '~t echo & ~k request']);
+    let frames: TapeFrame[];
+    try {
+      const abort = new AbortController();
+      const call = t.client.callTool({ name: 'echo', arguments: { message: 'never mind' } }, undefined, { signal: abort.signal }).then(
+        () => 'answered',
+        (error: Error) => `rejected: ${error.message}`,
+      );
+      const held = await t.watcher.paused(() => true, 'the call to pause');
+      abort.abort('the person gave up');
+      expect(await call).toMatch(/^rejected: .*the person gave up/);
+      await until(() => t.watcher.messages.find((m) => m.type === 'resumed' && m.pauseId === held.pauseId), 'the hold to end');
+      expect(t.watcher.messages).toContainEqual({ type: 'resumed', pauseId: held.pauseId, outcome: 'drop', timedOut: false, cancelled: true });
+      // Every viewer saw the cancel on the held entry before it went.
+      expect(t.watcher.messages.some((m) => m.type === 'paused' && m.paused.pauseId === held.pauseId && m.paused.cancelled !== undefined)).toBe(true);
+      // The frame that ends the hold takes the place the hold was given.
+      const released = await until(() => t.watcher.frames().find((f) => f.pauseId === held.pauseId), 'the dropped call frame');
+      expect(released).toMatchObject({ action: 'pause>block', heldSeq: held.seq });
+      // The session goes on (the breakpoint still holds echo calls; other tools pass).
+      expect(textOf(await t.client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } }))).toMatch(/3/);
+    } finally {
+      frames = await t.finish();
+    }
+    const dropped = callFrame(frames, 'never mind')!;
+    expect(dropped).toMatchObject({ action: 'pause>block', note: expect.stringContaining('cancelled by its client while held') });
+    expect(answersTo(frames, dropped)).toEqual([]);
+    const cancel = frames.find((f) => f.method === 'notifications/cancelled')!;
+    expect(cancel).toMatchObject({ action: 'block', note: expect.stringContaining('the other side never saw it') });
+    expect(cancel.seq).toBeGreaterThan(dropped.seq);
+  });
+
+  it('with --keep-cancelled-holds keeps a held call its client cancels, marked, for a person to decide', async () => {
+    const t = await record('keep-cancelled', ['--break', '~t echo & ~k request', '--keep-cancelled-holds']);
+    try {
+      const abort = new AbortController();
+      const call = t.client.callTool({ name: 'echo', arguments: { message: 'kept' } }, undefined, { signal: abort.signal }).catch(() => 'rejected');
+      const held = await t.watcher.paused(() => true, 'the call to pause');
+      abort.abort('changed my mind');
+      expect(await call).toBe('rejected');
+      await until(() => t.watcher.messages.find((m) => m.type === 'paused' && m.paused.pauseId === held.pauseId && m.paused.cancelled), 'the cancel on the hold');
+      const listed = (await t.control.request({ cmd: 'list' })) as { paused: PausedView[] };
+      expect(listed.paused).toMatchObject([{ pauseId: held.pauseId, cancelled: { reason: 'changed my mind' } }]);
+      await t.control.request({ cmd: 'resume', pauseId: held.pauseId });
+    } finally {
+      await t.finish();
+    }
+  });
+
+  it('sends a request again for a console: its answer goes to the console and the tape, never to the client', async () => {
+    const t = await record('send', []);
+    let frames: TapeFrame[];
+    const errors: string[] = [];
+    t.client.onerror = (error) => errors.push(error.message);
+    try {
+      expect(textOf(await t.client.callTool({ name: 'echo', arguments: { message: 'first' } }))).toBe('Echo: first');
+      const recorded = await until(() => t.watcher.frames().find((f) => f.kind === 'request' && f.toolName === 'echo'), 'the echo call');
+      const sessionId = t.control.hello.sessions[0]!.id;
+      const again = JSON.parse(recorded.text) as { params: { arguments: { message: string } } };
+      again.params.arguments.message = 'again';
+      const { id } = (await t.control.request({ cmd: 'send', sessionId, text: JSON.stringify(again) })) as { id: string };
+      expect(id).toMatch(/^mcp-tap-\d+$/);
+      const answer = await until(() => t.watcher.frames().find((f) => f.kind === 'response' && f.id === id), 'the answer to the re-sent call');
+      expect(answer).toMatchObject({ flags: ['resent'], toolName: 'echo', text: expect.stringContaining('Echo: again') });
+      expect(t.watcher.frames().find((f) => f.kind === 'request' && f.id === id)).toMatchObject({ flags: ['resent'] });
+      await expect(t.control.request({ cmd: 'send', sessionId: 'nobody', text: JSON.stringify(again) })).rejects.toThrow(/no open conversation "nobody"/);
+      await expect(t.control.request({ cmd: 'send', sessionId, text: '{"jsonrpc":"2.0","method":"notifications/initialized"}' })).rejects.toThrow(/must be a JSON-RPC request/);
+      // The client was told nothing of it, and carries on.
+      expect(textOf(await t.client.callTool({ name: 'echo', arguments: { message: 'last' } }))).toBe('Echo: last');
+    } finally {
+      frames = await t.finish();
+    }
+    expect(errors).toEqual([]);
+    const resent = frames.filter((f) => f.flags.includes('resent'));
+    expect(resent.map((f) => [f.direction, f.kind])).toEqual([
+      ['c2s', 'request'],
+      ['s2c', 'response'],
+    ]);
+    expect(resent[1]!.message).toContain('Echo: again');
   });
 
   it('edits a paused answer before the client sees it', async () => {
@@ -286,9 +367,12 @@ describe('mcp-tap record --break, through the control channel', () => {
   it('fails at start on a wrong --break, with the column; --no-control writes no state file', async () => {
     const bad = await runCli(['record', '--store', join(dir, 'bad.db'), '--break', '~t echo & (', '--', process.execPath, EVERYTHING, 'stdio']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--break: ~t echo & (');
-    expect(bad.stderr).toMatch(/\n\s+\^\n/);
-    expect(bad.stderr).toMatch(/column \d+/);
+    // The caret stands under the column the message names, whatever comes before the expression.
+    const column = Number(/column (\d+)/.exec(bad.stderr)?.[1]);
+    const lines = bad.stderr.split('\n');
+    const at = lines.findIndex((line) => line.endsWith('~t echo & ('));
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(lines[at + 1]!.indexOf('^')).toBe(lines[at]!.indexOf('~t echo & (') + column - 1);
 
     const stateDir = join(dir, 'state-none');
     const client = new Client({ name: 'no-control', version: '1.0.0' });

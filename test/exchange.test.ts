@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildExchanges, ExchangeLog, type ExchangeFrame } from '../src/core/exchange.js';
+import { answerReceived, buildExchanges, ExchangeLog, type ExchangeFrame } from '../src/core/exchange.js';
 import { summarize, type Direction } from '../src/core/jsonrpc.js';
 import { tapeExchanges } from '../src/tape/exchanges.js';
 import { readTape, recordEverything } from './support/record.js';
@@ -86,7 +86,7 @@ describe('the exchange model', () => {
     expect(log.exchanges()[3]!.marks).toEqual(['modified', 'paused', 'pause-timeout']);
   });
 
-  it('pairs a request with the answer its client got when a rule stopped the real one', () => {
+  it('keeps the real answer a rule stopped, and what the requester got instead', () => {
     const log = buildExchanges([
       frame('c2s', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'leaky' } }),
       // The server's answer, stopped by a rule, then the error the proxy sent the client instead.
@@ -95,8 +95,9 @@ describe('the exchange model', () => {
     ]);
     const [call] = log.exchanges();
     expect(call).toMatchObject({ outcome: 'blocked', error: { code: -32001 } });
-    expect(call!.answer!.flags).toContain('synthesized');
-    expect(call!.stopped!.message).toMatchObject({ result: { content: [{ text: 'secret' }] } });
+    expect(call!.delivered!.flags).toContain('synthesized');
+    expect(call!.answer!.message).toMatchObject({ result: { content: [{ text: 'secret' }] } });
+    expect(answerReceived(call!)).toBe(call!.delivered);
     expect(log.items().map((i) => i.type)).toEqual(['exchange']);
   });
 
@@ -199,6 +200,99 @@ describe('the exchange model', () => {
     log.add(frame('s2c', { jsonrpc: '2.0', id: 5, result: {} }));
     expect(log.exchanges().map((e) => e.outcome)).toEqual(['pending', 'ok']);
     expect(log.items().at(-1)?.type).toBe('event');
+  });
+});
+
+describe('the exchange model for live views', () => {
+  it('lists a held request where it arrived, and the frame that ends the hold takes its place', () => {
+    const log = new ExchangeLog();
+    log.add(frame('c2s', { jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+    const held = frame('c2s', { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { message: 'a' } } }, { held: true, pauseId: 7, time: 100 });
+    log.add(held);
+    log.add(frame('s2c', { jsonrpc: '2.0', id: 1, result: { tools: [] } }));
+    log.add(frame('c2s', { jsonrpc: '2.0', id: 3, method: 'ping' }));
+    let [, call] = log.exchanges();
+    expect(call).toMatchObject({ outcome: 'held', held: { pauseId: 7, part: 'request' }, marks: ['held'] });
+    // Released edited, 4 s later: same place in the list, the request now what was sent.
+    log.add(frame('c2s', { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { message: 'b' } } }, { action: 'pause>modify', pauseId: 7, time: 4100 }));
+    log.add(frame('s2c', { jsonrpc: '2.0', id: 2, result: { content: [] } }, { latencyMs: 3 }));
+    expect(log.items().map((i) => (i.type === 'exchange' ? i.exchange.id : 'event'))).toEqual([1, 2, 3]);
+    [, call] = log.exchanges();
+    expect(call).toMatchObject({ outcome: 'ok', latencyMs: 3, heldMs: 4000, marks: ['modified', 'paused'] });
+    expect(call!.held).toBeUndefined();
+    expect((call!.request.message as { params: { arguments: { message: string } } }).params.arguments.message).toBe('b');
+  });
+
+  it('holds an answer in place too; a dropped answer is followed by what the requester got instead', () => {
+    const log = new ExchangeLog();
+    log.add(frame('c2s', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo' } }));
+    log.add(frame('s2c', { jsonrpc: '2.0', id: 1, result: { content: [] } }, { held: true, pauseId: 3, latencyMs: 2 }));
+    expect(log.exchanges()[0]).toMatchObject({ outcome: 'held', held: { part: 'answer' } });
+    log.add(frame('s2c', { jsonrpc: '2.0', id: 1, result: { content: [] } }, { action: 'pause>block', pauseId: 3, latencyMs: 2 }));
+    log.add(frame('s2c', { jsonrpc: '2.0', id: 1, error: { code: -32006, message: 'dropped' } }, { action: 'block', flags: ['synthesized'], latencyMs: 2 }));
+    const [call] = log.exchanges();
+    expect(call).toMatchObject({ outcome: 'dropped', latencyMs: 2, error: { code: -32006 } });
+    expect(call!.delivered?.kind).toBe('error');
+    expect(log.items()).toHaveLength(1);
+  });
+
+  it('shows a held request its client cancelled as cancelled, whichever of the two frames comes first', () => {
+    for (const cancelFirst of [true, false]) {
+      const log = new ExchangeLog();
+      log.add(frame('c2s', { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'slow' } }, { held: true, pauseId: 1 }));
+      const cancel = frame('c2s', { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5, reason: 'user gave up' } }, { action: 'block' });
+      const release = frame('c2s', { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'slow' } }, { action: 'pause>block', pauseId: 1 });
+      for (const f of cancelFirst ? [cancel, release] : [release, cancel]) log.add(f);
+      expect(log.exchanges()[0]).toMatchObject({ outcome: 'cancelled', cancel: { reason: 'user gave up' } });
+      expect(log.items()).toHaveLength(1);
+    }
+  });
+
+  it('marks a request a console sent again, and keeps its answer with it', () => {
+    const log = buildExchanges([
+      frame('c2s', { jsonrpc: '2.0', id: 'mcp-tap-1', method: 'tools/call', params: { name: 'echo' } }, { flags: ['resent'] }),
+      frame('s2c', { jsonrpc: '2.0', id: 'mcp-tap-1', result: { content: [] } }, { flags: ['resent'] }),
+    ]);
+    expect(log.exchanges()[0]).toMatchObject({ outcome: 'ok', marks: ['resent'] });
+  });
+
+  it('freezes the list: new items wait, listed ones still get their answers', () => {
+    const log = new ExchangeLog({ capacity: 100 });
+    log.add(frame('c2s', { jsonrpc: '2.0', id: 1, method: 'ping' }));
+    log.freeze();
+    for (let i = 2; i <= 3; i++) log.add(frame('c2s', { jsonrpc: '2.0', id: i, method: 'ping' }));
+    log.add(frame('s2c', { jsonrpc: '2.0', id: 1, result: {} }));
+    expect(log.exchanges().map((e) => [e.id, e.outcome])).toEqual([[1, 'ok']]);
+    expect(log.waiting).toBe(2);
+    log.thaw();
+    expect(log.exchanges().map((e) => e.id)).toEqual([1, 2, 3]);
+    expect(log.waiting).toBe(0);
+  });
+
+  it('keeps the pinned item when the oldest fall off, in its place at the head', () => {
+    const log = new ExchangeLog({ capacity: 3 });
+    const first = log.add(frame('c2s', { jsonrpc: '2.0', id: 1, method: 'ping' })).item;
+    log.pin(first);
+    for (let i = 2; i <= 10; i++) log.add(frame('c2s', { jsonrpc: '2.0', id: i, method: 'ping' }));
+    expect(log.exchanges().map((e) => e.id)).toEqual([1, 9, 10]);
+    expect(log.has(first)).toBe(true);
+    log.pin(undefined);
+    log.add(frame('c2s', { jsonrpc: '2.0', id: 11, method: 'ping' }));
+    expect(log.exchanges().map((e) => e.id)).toEqual([9, 10, 11]);
+    expect(log.has(first)).toBe(false);
+  });
+
+  it('clears what is finished and keeps what is still open, so later answers still pair', () => {
+    const log = new ExchangeLog();
+    log.add(frame('c2s', { jsonrpc: '2.0', id: 1, method: 'ping' }));
+    log.add(frame('s2c', { jsonrpc: '2.0', id: 1, result: {} }));
+    log.add(frame('c2s', { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow' } }));
+    log.add(frame('s2c', { jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
+    log.clear();
+    expect(log.exchanges().map((e) => e.id)).toEqual([2]);
+    log.add(frame('s2c', { jsonrpc: '2.0', id: 2, result: { content: [] } }));
+    expect(log.exchanges()[0]!.outcome).toBe('ok');
+    expect(log.items()).toHaveLength(1);
   });
 });
 

@@ -97,6 +97,45 @@ describe('PauseController', () => {
     expect((await forever).timedOut).toBe(false);
   });
 
+  it('stops a hold\'s timer while a person works on it, and starts it again with the time it had left', async () => {
+    const pauses = new PauseController();
+    const updates: string[] = [];
+    pauses.on('updated', (p) => updates.push(p.timer));
+    const hold = pauses.hold(held(), 60);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pauses.stopTimer(1)).toBe(true);
+    expect(pauses.stopTimer(1)).toBe(false);
+    // Well past the deadline: still held.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await settled(hold)).toBe(false);
+    expect(pauses.startTimer(1)).toBe(true);
+    const left = pauses.list()[0]!.deadline - Date.now();
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(45);
+    expect((await hold).timedOut).toBe(true);
+    expect(updates).toEqual(['stopped', 'running']);
+    expect(pauses.startTimer(1)).toBe(false);
+  });
+
+  it('drops a held request its sender cancels, owing it no answer; keeps it, marked, when asked to', async () => {
+    const pauses = new PauseController();
+    const other = pauses.hold({ ...held('tools/call', 5), sessionId: 'other' });
+    const mine = pauses.hold(held('tools/call', 5));
+    expect(pauses.cancel('s', 'c2s', 6)).toBeUndefined();
+    expect(pauses.cancel('s', 's2c', 5)).toBeUndefined();
+    expect(pauses.cancel('s', 'c2s', 5, 'user gave up')).toBe('dropped');
+    expect(await mine).toMatchObject({ cancelled: true, decision: { type: 'drop', answer: false, reason: 'cancelled by its client while held (user gave up)' } });
+    expect(await settled(other)).toBe(false);
+    pauses.resumeAll();
+
+    const keeping = new PauseController(60_000, { keepCancelled: true });
+    const kept = keeping.hold(held('tools/call', 5));
+    expect(keeping.cancel('s', 'c2s', 5)).toBe('kept');
+    expect(keeping.list()[0]!.cancelled).toMatchObject({ at: expect.any(Number) });
+    expect(await settled(kept)).toBe(false);
+    keeping.resumeAll();
+  });
+
   it('keeps a message when a listener fails: the hold is still listed and still decided', async () => {
     const pauses = new PauseController();
     const original = console.error;

@@ -8,6 +8,7 @@ import { renderExchanges, renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
 import { openStore, selfInvocation, storeOption, UsageError } from './common.js';
 import { retryWhenBusy, type TapeStore } from '../tape/store.js';
+import { browseTape } from './attach.js';
 
 /** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
 export function colorFor(stream: NodeJS.WriteStream): ChalkInstance {
@@ -142,16 +143,18 @@ export function registerTapes(program: Command): void {
     .option('--frames', 'one line per frame, as recorded, instead of one per exchange')
     .option('--full', 'print every message in full (pretty JSON) under its line')
     .option('--json', 'print the tape (with frame and session counts), its sessions and its frames as JSON, messages parsed')
+    .option('--tui', 'browse the tape in the interactive UI instead, read-only (as mcp-tap attach --tape NAME)')
     .addHelpText(
       'after',
       examples(
         'mcp-tap tapes show server-everything',
         'mcp-tap tapes show server-everything --frames --full | less',
         'mcp-tap tapes show server-everything --json | jq \'.frames[] | select(.kind == "error")\'',
+        'mcp-tap tapes show server-everything --tui',
       ),
     )
-    .action((name: string, flags: { store?: string; full?: boolean; json?: boolean; frames?: boolean }) =>
-      withStore(flags.store, READ_ONLY, (store) => {
+    .action((name: string, flags: { store?: string; full?: boolean; json?: boolean; frames?: boolean; tui?: boolean }) =>
+      flags.tui ? browseTape(flags.store, name) : withStore(flags.store, READ_ONLY, (store) => {
         const tape = store.requireTape(name);
         if (flags.json) {
           const document = exportTape(store, name);

@@ -1,18 +1,18 @@
 /**
- * `--tui` on record and replay: the same UI as `mcp-tap attach`, in the proxy's own process. It
- * draws on the controlling terminal (/dev/tty), never on stdout, which carries MCP on stdio. It
+ * `--tui` on record and replay: the same UI as `mcp-tap attach`, in the proxy's own process but
+ * on a thread of its own (src/tui/worker.ts), so drawing never runs on the proxy's event loop. It
+ * draws on the controlling terminal (/dev/tty), never on stdout, which carries MCP on stdio, and
  * reaches the proxy through the proxy's own control channel, found by this process's state file.
  */
-import { openSync, closeSync } from 'node:fs';
-import tty from 'node:tty';
+import { Worker } from 'node:worker_threads';
+import { closeSync, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Logger } from '../core/log.js';
-import { connectControl } from '../control/client.js';
 import { listRunningProxies } from '../control/state.js';
 import type { ProxyStateFile } from '../control/protocol.js';
-// The UI (Ink, React, a layout engine) is loaded only when --tui is given: it is most of the
-// CLI's start-up time and memory, which every proxy would otherwise pay for.
-import type { RunningTui } from '../tui/run.js';
+// The UI (Ink, React, a layout engine) is loaded only when --tui is given, and then in the
+// worker: it is most of the CLI's start-up time and memory, which every proxy would otherwise pay for.
+import type { FromWorker, ToWorker, WorkerInput } from '../tui/worker.js';
 import { UsageError } from './common.js';
 
 export interface TuiFlags {
@@ -24,44 +24,6 @@ export interface TuiFlags {
 
 export function addTuiOption(command: Command): Command {
   return command.option('--tui', 'show the interactive UI on the controlling terminal (/dev/tty; never on stdout), as mcp-tap attach does');
-}
-
-/** The terminal this process was started from, as streams Ink can draw on and read keys from. */
-interface Terminal {
-  input: tty.ReadStream;
-  output: tty.WriteStream;
-  fds: { input: number; output: number };
-  close(): void;
-}
-
-function openTerminal(): Terminal {
-  const inputFd = openSync('/dev/tty', 'r');
-  let outputFd: number;
-  try {
-    outputFd = openSync('/dev/tty', 'w');
-  } catch (error) {
-    closeSync(inputFd);
-    throw error;
-  }
-  const input = new tty.ReadStream(inputFd);
-  const output = new tty.WriteStream(outputFd);
-  return {
-    input,
-    output,
-    fds: { input: inputFd, output: outputFd },
-    close: () => {
-      input.destroy();
-      output.destroy();
-      // libuv draws on its own reopened copy of a tty; the descriptors opened here stay ours to close.
-      for (const fd of [inputFd, outputFd]) {
-        try {
-          closeSync(fd);
-        } catch {
-          // Already closed.
-        }
-      }
-    },
-  };
 }
 
 /** Our own state file, once the control channel listens (it is written asynchronously). */
@@ -80,44 +42,75 @@ export interface InProcessTui {
   stop(): void;
 }
 
+/** Whether this process has a controlling terminal to draw on. */
+function hasTerminal(): string | undefined {
+  try {
+    closeSync(openSync('/dev/tty', 'r'));
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+}
+
+// eslint-disable-next-line no-control-regex -- terminal escape sequences are what it removes
+const ESCAPE_SEQUENCE = /\u001B\[[0-9;?]*[A-Za-z]/g;
+
+/** How long a UI asked to stop gets to put the terminal back before its thread is ended. */
+const STOP_GRACE_MS = 2000;
+
 /**
  * Starts the UI when --tui was given. Without a terminal it warns and the proxy runs on without a
- * UI; quitting the UI leaves the proxy running too.
+ * UI; quitting the UI leaves the proxy running too (and says what became of held messages).
  */
 export function startInProcessTui(flags: TuiFlags, logger: Logger): InProcessTui | undefined {
   if (!flags.tui) return undefined;
   if (!flags.control) throw new UsageError('--tui needs the control channel; leave out --no-control');
-  let terminal: Terminal;
-  try {
-    terminal = openTerminal();
-  } catch (error) {
-    logger.warn(`--tui: no terminal to draw on (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); running without the UI`);
+  const missing = hasTerminal();
+  if (missing !== undefined) {
+    logger.warn(`--tui: no terminal to draw on (${missing}); running without the UI`);
     return undefined;
   }
   let stopped = false;
-  let running: RunningTui | undefined;
+  let worker: Worker | undefined;
   const stop = () => {
     if (stopped) return;
     stopped = true;
-    running?.stop();
-    if (!running) terminal.close();
+    if (!worker) return;
+    worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    const w = worker;
+    setTimeout(() => void w.terminate(), STOP_GRACE_MS).unref();
   };
   void (async () => {
     const own = await ownStateFile();
     if (stopped) return;
-    if (!own) {
-      logger.warn('--tui: the control channel did not start; running without the UI');
-      return stop();
+    if (!own) return logger.warn('--tui: the control channel did not start; running without the UI');
+    const input: WorkerInput = { state: own, rulesFile: flags.rules };
+    // The worker's stdout would be ours, which carries MCP: it is taken and passed to stderr. Its
+    // stderr too, without the terminal escapes some of the UI's libraries write there on exit.
+    // React's production build unless asked otherwise (see loadUi in attach.ts).
+    const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' };
+    worker = new Worker(new URL('../tui/worker.js', import.meta.url), { workerData: input, stdout: true, stderr: true, env });
+    const w = worker;
+    for (const stream of [w.stdout, w.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => {
+        const plain = text.replace(ESCAPE_SEQUENCE, '').trim();
+        if (plain !== '') logger.warn(`--tui: ${plain}`);
+      });
     }
-    try {
-      const [link, { startTui }] = await Promise.all([connectControl(own), import('../tui/run.js')]);
-      if (stopped) return link.close();
-      running = startTui({ link, stdin: terminal.input as unknown as NodeJS.ReadStream, stdout: terminal.output as unknown as NodeJS.WriteStream, editorTerminal: terminal.fds, rulesFile: flags.rules });
-      await running.done;
-    } catch (error) {
-      logger.warn(`--tui: ${(error as Error).message}; running without the UI`);
-    }
-    terminal.close();
+    // Only the main thread hears signals: a resize is passed on to the UI's thread.
+    const onResize = () => w.postMessage({ type: 'resize' } satisfies ToWorker);
+    process.on('SIGWINCH', onResize);
+    w.on('message', (message: FromWorker) => {
+      if (message.type === 'failed') logger.warn(`--tui: ${message.reason}; running without the UI`);
+      else if (message.summary) (message.kept ? logger.warn : logger.info).call(logger, `UI closed: ${message.summary}`);
+    });
+    w.on('error', (error) => logger.warn(`--tui: the UI failed (${error.message}); the proxy runs on without it`));
+    w.on('exit', (code) => {
+      process.off('SIGWINCH', onResize);
+      // A UI that was cut off could not put the terminal back itself.
+      if (code !== 0) void import('../tui/terminal.js').then(({ restoreTerminal }) => restoreTerminal());
+    });
   })();
   return { stop };
 }

@@ -4,6 +4,7 @@
  * `mcp-tap proxies` find it. Opening never fails the proxy: without a channel it still proxies.
  */
 import type { InterceptorChain } from '../core/chain.js';
+import type { JsonRpcId } from '../core/jsonrpc.js';
 import type { Logger } from '../core/log.js';
 import type { BreakpointInterceptor } from '../interceptors/breakpoints.js';
 import type { SessionManager } from '../session/manager.js';
@@ -49,10 +50,12 @@ export interface ControlParts {
   sessions: SessionManager;
   breakpoints: BreakpointInterceptor;
   logger: Logger;
+  /** Sends a request on a conversation for a console (the pipeline's `send`). */
+  send?: (sessionId: string, message: unknown) => JsonRpcId;
 }
 
 export function openControlChannel(parts: ControlParts, options: ControlOptions): ControlChannel {
-  const { chain, sessions, breakpoints, logger } = parts;
+  const { chain, sessions, breakpoints, logger, send } = parts;
   const dir = options.stateDir ?? stateDir();
   const info: Omit<ProxyStateFile, 'token'> = {
     id: '',
@@ -66,7 +69,7 @@ export function openControlChannel(parts: ControlParts, options: ControlOptions)
   if (options.tape !== undefined) info.tape = options.tape;
   if (options.upstream !== undefined) info.upstream = options.upstream;
   if (options.rulesFile !== undefined) info.rulesFile = options.rulesFile;
-  const hub = new ControlHub({ pauses: chain.pauses, sessions, breakpoints, describe: () => ({ ...info }), historySize: options.historySize });
+  const hub = new ControlHub({ pauses: chain.pauses, sessions, breakpoints, send, describe: () => ({ ...info }), historySize: options.historySize });
   chain.register(hub);
 
   let server: ControlServer | undefined;

@@ -6,7 +6,7 @@
  */
 import type { Interceptor } from '../core/chain.js';
 import type { FrameEvent } from '../core/context.js';
-import { summarize, type MessageKind } from '../core/jsonrpc.js';
+import { summarize, type JsonRpcId, type MessageKind } from '../core/jsonrpc.js';
 import type { PauseController, PauseDecision, PausedMessage, PauseResolution } from '../core/pause.js';
 import { FilterSyntaxError, formatFilterError } from '../filter/index.js';
 import type { BreakpointInterceptor } from '../interceptors/breakpoints.js';
@@ -42,6 +42,11 @@ export interface ControlHubOptions {
   breakpoints: BreakpointInterceptor;
   /** What hello says about this proxy (the URL is only known once the server listens). */
   describe: () => Omit<ProxyStateFile, 'token'>;
+  /**
+   * Sends a request on a conversation as its client would, under a fresh id, its answer kept from
+   * the client (the pipeline's `send`); throws with a reason. Without it `send` is refused.
+   */
+  send?: (sessionId: string, message: unknown) => JsonRpcId;
   /** Frames kept for a late attach. Default 1000. */
   historySize?: number;
   /**
@@ -54,6 +59,8 @@ export interface ControlHubOptions {
 interface Attached {
   peer: ControlPeer;
   skipped: number;
+  /** Holds whose timer this peer stopped: started again if it goes away first. */
+  timers: Set<number>;
 }
 
 /** A command the hub refuses: its message goes back as `ok: false`. */
@@ -66,16 +73,24 @@ export class ControlHub implements Interceptor {
   private readonly sessions = new Map<string, Session>();
   private readonly highWaterBytes: number;
   private seq = 0;
+  /** Each hold's place in wire order (a seq taken when it arrived), until the frame that ends it. */
+  private readonly heldSeqs = new Map<number, number>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: ControlHubOptions) {
     this.history = new FrameHistory(options.historySize ?? 1000);
     this.highWaterBytes = options.highWaterBytes ?? 4 * 1024 * 1024;
     const { pauses, sessions, breakpoints } = options;
-    this.listen(pauses, 'paused', (paused: PausedMessage) => this.broadcast({ type: 'paused', paused: pausedView(paused) }));
-    this.listen(pauses, 'resumed', (paused: PausedMessage, resolution: PauseResolution) =>
-      this.broadcast({ type: 'resumed', pauseId: paused.pauseId, outcome: resolution.decision.type, timedOut: resolution.timedOut }),
-    );
+    this.listen(pauses, 'paused', (paused: PausedMessage) => {
+      this.heldSeqs.set(paused.pauseId, ++this.seq);
+      this.broadcast({ type: 'paused', paused: this.pausedView(paused) });
+    });
+    this.listen(pauses, 'updated', (paused: PausedMessage) => this.broadcast({ type: 'paused', paused: this.pausedView(paused) }));
+    this.listen(pauses, 'resumed', (paused: PausedMessage, resolution: PauseResolution) => {
+      const message: ServerMessage = { type: 'resumed', pauseId: paused.pauseId, outcome: resolution.decision.type, timedOut: resolution.timedOut };
+      if (resolution.cancelled) message.cancelled = true;
+      this.broadcast(message);
+    });
     this.listen(sessions, 'created', (session: Session) => this.opened(session));
     this.listen(sessions, 'cleanup', (session: Session) => {
       if (this.sessions.delete(session.id)) this.broadcast({ type: 'session', event: 'closed', session: sessionView(session) });
@@ -100,6 +115,11 @@ export class ControlHub implements Interceptor {
       if (session) this.opened(session);
     }
     const view = frameView(event, ++this.seq);
+    if (event.pauseId !== undefined) {
+      const heldSeq = this.heldSeqs.get(event.pauseId);
+      if (heldSeq !== undefined) view.heldSeq = heldSeq;
+      this.heldSeqs.delete(event.pauseId);
+    }
     this.history.push(view);
     if (this.peers.size === 0) return;
     let text: string | undefined;
@@ -119,13 +139,21 @@ export class ControlHub implements Interceptor {
 
   /** Adds a peer and sends it hello. */
   attach(peer: ControlPeer): PeerConnection {
-    const attached: Attached = { peer, skipped: 0 };
+    const attached: Attached = { peer, skipped: 0, timers: new Set() };
     this.peers.add(attached);
     this.sendTo(attached, JSON.stringify(this.hello()));
     return {
-      receive: (text) => this.sendTo(attached, JSON.stringify(this.execute(text))),
-      detach: () => this.peers.delete(attached),
+      receive: (text) => this.sendTo(attached, JSON.stringify(this.execute(text, attached))),
+      detach: () => {
+        this.peers.delete(attached);
+        // A console that stopped a hold's timer and went away (quit, crashed) must not hold it forever.
+        for (const pauseId of attached.timers) this.options.pauses.startTimer(pauseId);
+      },
     };
+  }
+
+  private pausedView(paused: PausedMessage): ReturnType<typeof pausedView> {
+    return pausedView(paused, this.heldSeqs.get(paused.pauseId) ?? this.seq);
   }
 
   /** A ControlLink in this process (for a UI running inside the proxy), with the same commands. */
@@ -139,7 +167,7 @@ export class ControlHub implements Interceptor {
       protocolVersion: CONTROL_PROTOCOL_VERSION,
       proxy: this.options.describe(),
       breakpoints: this.options.breakpoints.list(),
-      paused: this.options.pauses.list().map(pausedView),
+      paused: this.options.pauses.list().map((p) => this.pausedView(p)),
       sessions: [...this.sessions.values()].map(sessionView),
       frames: this.history.toArray(),
     };
@@ -171,8 +199,8 @@ export class ControlHub implements Interceptor {
     }
   }
 
-  /** Runs one command's text and says how it went, as the `result` for its ref. */
-  execute(text: string): ServerMessage {
+  /** Runs one command's text (from `from`, when a peer sent it) and says how it went, as the `result` for its ref. */
+  execute(text: string, from?: Attached): ServerMessage {
     let command: ClientCommand;
     try {
       command = JSON.parse(text) as ClientCommand;
@@ -181,7 +209,7 @@ export class ControlHub implements Interceptor {
     }
     const ref = typeof command?.ref === 'number' ? command.ref : 0;
     try {
-      const data = this.run(command);
+      const data = this.run(command, from);
       return data === undefined ? { type: 'result', ref, ok: true } : { type: 'result', ref, ok: true, data };
     } catch (error) {
       if (error instanceof CommandError) return { type: 'result', ref, ok: false, error: error.message };
@@ -189,7 +217,7 @@ export class ControlHub implements Interceptor {
     }
   }
 
-  private run(command: ClientCommand): unknown {
+  private run(command: ClientCommand, from?: Attached): unknown {
     if (typeof command !== 'object' || command === null || typeof command.cmd !== 'string') throw new CommandError('a command needs "cmd" and "ref"');
     const { pauses, breakpoints } = this.options;
     switch (command.cmd) {
@@ -197,7 +225,7 @@ export class ControlHub implements Interceptor {
         return {
           proxy: this.options.describe(),
           breakpoints: breakpoints.list(),
-          paused: pauses.list().map(pausedView),
+          paused: pauses.list().map((p) => this.pausedView(p)),
           sessions: [...this.sessions.values()].map(sessionView),
         };
       case 'break':
@@ -224,8 +252,35 @@ export class ControlHub implements Interceptor {
       case 'mock':
         this.decide(command.pauseId, { type: 'mock', response: mockAnswer(command.text, this.held(command.pauseId)) });
         return undefined;
+      case 'enable':
+        if (!breakpoints.setEnabled(Number(command.breakpointId), command.enabled !== false)) throw new CommandError(`there is no breakpoint ${String(command.breakpointId)}`);
+        return undefined;
+      case 'timer': {
+        const pauseId = this.held(command.pauseId).pauseId;
+        if (command.running === false) {
+          if (pauses.stopTimer(pauseId)) from?.timers.add(pauseId);
+        } else {
+          pauses.startTimer(pauseId);
+          from?.timers.delete(pauseId);
+        }
+        return { deadline: this.held(pauseId).deadline };
+      }
+      case 'send':
+        return { id: this.send(command.sessionId, command.text) };
       default:
         throw new CommandError(`unknown command "${String((command as { cmd: unknown }).cmd)}"`);
+    }
+  }
+
+  private send(sessionId: unknown, text: unknown): JsonRpcId {
+    if (!this.options.send) throw new CommandError('this proxy cannot send requests of its own (it has no pipeline to send them on)');
+    if (typeof sessionId !== 'string') throw new CommandError('send needs "sessionId": the conversation to send on');
+    const message = parseJson(text, 'send');
+    if (summarize(message).kind !== 'request') throw new CommandError('send: the text must be a JSON-RPC request ("jsonrpc": "2.0", "method" and "id"; the id is replaced)');
+    try {
+      return this.options.send(sessionId, message);
+    } catch (error) {
+      throw new CommandError(`send: ${(error as Error).message}`);
     }
   }
 
@@ -247,7 +302,7 @@ function parseJson(text: unknown, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CommandError(`${what}: not JSON (${(error as Error).message}); the message is still paused`);
+    throw new CommandError(`${what}: not JSON (${(error as Error).message})${what === 'send' ? '' : '; the message is still paused'}`);
   }
 }
 

@@ -9,7 +9,12 @@
  */
 import type { Direction, JsonRpcId, MessageKind } from '../core/jsonrpc.js';
 
-export const CONTROL_PROTOCOL_VERSION = 1;
+/**
+ * 2: held messages have a place in wire order (`PausedView.seq`, `FrameView.heldSeq`), a `paused`
+ * may be sent again for the same hold (its timer stopped, its client cancelled it), breakpoints can
+ * be disabled, and `send` and `timer` are new.
+ */
+export const CONTROL_PROTOCOL_VERSION = 2;
 
 /** What a state file says about a running proxy (one JSON file per proxy, readable only by its owner). */
 export interface ProxyStateFile {
@@ -58,16 +63,34 @@ export interface FrameView extends MessageView {
   text: string;
   /** The text as it arrived, when it was changed. */
   original?: string;
+  /** For a message that was held at a breakpoint: the hold (its `paused` said where it arrived). */
+  pauseId?: number;
+  /** For a message that was held: its place in wire order, the `seq` its hold was given on arrival. */
+  heldSeq?: number;
 }
 
-/** A message held at a breakpoint (or by a rule's pause), waiting for a decision. */
+/**
+ * A message held at a breakpoint (or by a rule's pause), waiting for a decision. A `paused` for a
+ * pauseId already announced replaces the earlier view (its timer stopped or started again, its
+ * client cancelled it).
+ */
 export interface PausedView extends MessageView {
   pauseId: number;
+  /**
+   * Its place in wire order: taken from the same counter as frames' `seq` when it arrived, so a
+   * console can list it where it arrived; the frame that ends the hold carries it as `heldSeq`.
+   */
+  seq: number;
   /** The message as it stands now (after earlier interceptors). */
   text: string;
   reason?: string;
   pausedAt: number;
+  /** When it continues by itself (Date.now() clock); while its timer is stopped, when it would if started now. */
   deadline: number;
+  /** 'stopped' while a person edits it (the `timer` command): it waits for them, however long. */
+  timer: 'running' | 'stopped';
+  /** Its sender cancelled it (`notifications/cancelled`) while it was held. */
+  cancelled?: { reason?: string; at: number };
 }
 
 export interface SessionView {
@@ -83,6 +106,10 @@ export interface SessionView {
 export interface BreakpointView {
   id: number;
   expression: string;
+  /** A disabled breakpoint stays in the list and holds nothing until enabled again. */
+  enabled: boolean;
+  /** Messages it has held so far. */
+  hits: number;
 }
 
 /** Proxy to client. */
@@ -99,7 +126,8 @@ export type ServerMessage =
     }
   | { type: 'frame'; frame: FrameView }
   | { type: 'paused'; paused: PausedView }
-  | { type: 'resumed'; pauseId: number; outcome: 'continue' | 'modify' | 'drop' | 'mock'; timedOut: boolean }
+  /** A hold ended; `cancelled`: dropped because its sender cancelled it while it was held. */
+  | { type: 'resumed'; pauseId: number; outcome: 'continue' | 'modify' | 'drop' | 'mock'; timedOut: boolean; cancelled?: boolean }
   | { type: 'session'; event: 'opened' | 'closed'; session: SessionView }
   | { type: 'breakpoints'; breakpoints: BreakpointView[] }
   /**
@@ -121,7 +149,21 @@ export type ClientCommand =
   | { ref: number; cmd: 'edit'; pauseId: number; text: string }
   | { ref: number; cmd: 'drop'; pauseId: number; reason?: string }
   /** Answer a paused request with this result (or whole JSON-RPC response), as JSON text. */
-  | { ref: number; cmd: 'mock'; pauseId: number; text: string };
+  | { ref: number; cmd: 'mock'; pauseId: number; text: string }
+  /** Turn a breakpoint off (it stays listed, holding nothing) or on again. */
+  | { ref: number; cmd: 'enable'; breakpointId: number; enabled: boolean }
+  /**
+   * Stop a hold's timer while a person works on it (`running: false`), or start it again with the
+   * time it had left. A timer a client stopped starts again when that client goes away.
+   */
+  | { ref: number; cmd: 'timer'; pauseId: number; running: boolean }
+  /**
+   * Send a request to the server of a conversation as if its client had sent it (re-send a recorded
+   * request, or one composed by a person): the proxy gives it a fresh id (the result's `id`) and
+   * runs it through the chain and onto the tape marked `resent`; its answer is shown and recorded
+   * but not delivered to the client, which never asked.
+   */
+  | { ref: number; cmd: 'send'; sessionId: string; text: string };
 
 /** A command without its `ref` (the link numbers commands itself). */
 export type ControlRequest = ClientCommand extends infer C ? (C extends { ref: number } ? Omit<C, 'ref'> : never) : never;

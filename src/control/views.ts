@@ -33,20 +33,25 @@ export function frameView(event: FrameEvent, seq: number): FrameView {
   if (event.latencyMs !== undefined) view.latencyMs = Math.round(event.latencyMs * 1000) / 1000;
   if (event.note !== undefined) view.note = event.note;
   if (event.original !== undefined) view.original = event.original;
+  if (event.pauseId !== undefined) view.pauseId = event.pauseId;
   return view;
 }
 
-export function pausedView(paused: PausedMessage): PausedView {
+/** A held message as the UI shows it; `seq` is the place in wire order the hub gave it on arrival. */
+export function pausedView(paused: PausedMessage, seq: number): PausedView {
   const { summary, message } = paused;
   const view: PausedView = {
     pauseId: paused.pauseId,
+    seq,
     sessionId: paused.sessionId,
     direction: paused.direction,
     kind: summary.kind,
     text: currentText(paused),
     pausedAt: paused.pausedAt,
     deadline: paused.deadline,
+    timer: paused.timer,
   };
+  if (paused.cancelled) view.cancelled = { ...paused.cancelled };
   if (summary.method !== undefined) view.method = summary.method;
   if (paused.request !== undefined) view.requestMethod = paused.request.method;
   const toolName = summary.method !== undefined ? toolNameOf(summary.method, isObject(message) ? message.params : undefined) : toolNameOf(paused.request?.method, paused.request?.params);

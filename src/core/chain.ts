@@ -128,7 +128,9 @@ export class InterceptorChain {
         return 'next';
       case 'block':
         state.trail.push('block');
-        return { ...this.verdict('block', ctx, state), reason: action.reason, code: action.code };
+        return action.answer === false
+          ? { ...this.verdict('block', ctx, state), reason: action.reason, code: action.code, answer: false }
+          : { ...this.verdict('block', ctx, state), reason: action.reason, code: action.code };
       case 'mock':
         state.trail.push('mock');
         return { ...this.verdict('mock', ctx, state), response: action.response };
@@ -151,6 +153,7 @@ export class InterceptorChain {
 
   private applyResolution(resolution: PauseResolution, ctx: InterceptContext, state: RunState): Step | Promise<Step> {
     state.notes.push(resolution.timedOut ? `pause timed out after ${resolution.heldMs} ms` : `held ${resolution.heldMs} ms`);
+    ctx.pauseId = resolution.pauseId;
     if (resolution.timedOut) ctx.flags.push('pause-timeout');
     const decision = resolution.decision;
     switch (decision.type) {
@@ -159,7 +162,7 @@ export class InterceptorChain {
       case 'modify':
         return this.apply({ type: 'modify', message: decision.message }, ctx, state);
       case 'drop':
-        return this.apply({ type: 'block', reason: decision.reason ?? 'dropped while paused', code: -32006 }, ctx, state);
+        return this.apply({ type: 'block', reason: decision.reason ?? 'dropped while paused', code: -32006, answer: decision.answer }, ctx, state);
       case 'mock':
         return this.apply({ type: 'mock', response: decision.response }, ctx, state);
     }

@@ -42,6 +42,8 @@ export interface InterceptContext {
   readonly relatedRequestId?: JsonRpcId;
   /** Notes for the tape and the UI ('unknown-response-id', 'non-jsonrpc-output', ...). */
   readonly flags: string[];
+  /** Set by the chain when the message was held at a breakpoint (or by a rule's pause): which hold. */
+  pauseId?: number;
 }
 
 /**
@@ -71,4 +73,6 @@ export interface FrameEvent {
   /** For a tools/call or its answer: the tool called. */
   toolName?: string;
   note?: string;
+  /** For a message that was held: the hold it came out of (the control channel's `pauseId`). */
+  pauseId?: number;
 }

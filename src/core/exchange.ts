@@ -39,14 +39,29 @@ export interface ExchangeFrame {
   bytes: number;
   /** The request this message belongs with, when the transport said (the HTTP stream it came on). */
   relatedId?: JsonRpcId;
+  /** The text as sent on, when the source has it (what a raw view shows and `~b` searches). */
+  text?: string;
+  /** The text as it arrived, when an interceptor or a person changed it. */
+  original?: string;
+  /** For an answer whose request the source knows: the tool, prompt or resource that request named. */
+  name?: string;
+  /**
+   * A message held at a breakpoint: placed where it arrived, not sent on yet. The frame that ends
+   * the hold (sent on, edited, dropped or mocked) carries the same `pauseId` and takes its place.
+   */
+  held?: boolean;
+  /** The hold a frame belongs to (on the held frame, and on the frame that ends the hold). */
+  pauseId?: number;
 }
 
 /**
- * How an exchange ended, as a person would say it. `input-required` is a round of a multi
- * round-trip call that the client has not retried (yet); `open` a listen stream still running.
+ * How an exchange ended, as a person would say it. `held`: its request or answer waits at a
+ * breakpoint; `input-required` is a round of a multi round-trip call that the client has not
+ * retried (yet); `open` a listen stream still running.
  */
 export type Outcome =
   | 'pending'
+  | 'held'
   | 'ok'
   | 'tool-error'
   | 'error'
@@ -83,22 +98,30 @@ export interface Exchange {
   error?: { code: number; message: string };
   /** See `latencyOf`. */
   latencyMs?: number;
+  /** How long its request and answer waited at breakpoints, in all (not part of the latency). */
+  heldMs?: number;
+  /** The hold it waits in now: its request's or its answer's. */
+  held?: { pauseId: number; part: 'request' | 'answer' };
+  /** Its requester cancelled it (`notifications/cancelled`), and why. */
+  cancel?: { reason?: string };
+  /**
+   * What the requester got instead of `answer`, when the proxy blocked, dropped or mocked the
+   * answer on its way back (the answer is then what the other side sent, never delivered).
+   */
+  delivered?: ExchangeFrame;
   /** Bytes of the request and its answer. */
   bytes: number;
   /**
    * Marks a person or the proxy left on it: 'modified' (a rule or person changed the request or
-   * answer), 'paused', 'pause-timeout', 'delayed', 'synthesized' (the answer is the proxy's), ...
+   * answer), 'held' (waiting at a breakpoint now), 'paused' (it waited at one), 'pause-timeout',
+   * 'delayed', 'synthesized' (the answer is the proxy's), 'resent' (a console sent it again
+   * through the proxy; its answer went to the console, not the client), 'cancelled', ...
    */
   marks: string[];
   /** The multi round-trip call this request is a round of (2026 era). */
   call?: CallRound;
   /** For `subscriptions/listen`: the stream it opened. */
   stream?: ListenStream;
-  /**
-   * An answer a rule or a person stopped on its way (the requester got `answer`, the proxy's
-   * error in its place, instead).
-   */
-  stopped?: ExchangeFrame;
 }
 
 export interface CallRound {
@@ -133,12 +156,24 @@ export interface ExchangeLogOptions {
   capacity?: number;
 }
 
+/** Where a held frame sits, so the frame that ends its hold can take its place. */
+interface Hold {
+  frame: ExchangeFrame;
+  item: LogItem;
+}
+
 /**
  * Frames in, exchanges out. Frames must come in wire order. Items keep the order of their first
- * frame, so a list drawn from `items()` is the order things happened on the wire.
+ * frame, so a list drawn from `items()` is the order things happened on the wire; a message held
+ * at a breakpoint is placed where it arrived (a `held` frame) and the frame that ends the hold
+ * takes its place there.
+ *
+ * For live views: `freeze()` holds the list still (new frames are still taken in, and exchanges
+ * already listed still get their answers), `pin()` keeps one item (the one a person has selected)
+ * from falling off when a capacity is set, and `clear()` forgets what is finished.
  */
 export class ExchangeLog {
-  private readonly list: LogItem[] = [];
+  private list: LogItem[] = [];
   private head = 0;
   private readonly byKey = new Map<string, Exchange>();
   /** Requests still owed an answer: conversation + direction + id -> key. */
@@ -152,20 +187,25 @@ export class ExchangeLog {
   private readonly reused = new Map<string, number>();
   /** Each exchange's item, so a late frame (an answer, a notification) finds it at once. */
   private readonly itemsByKey = new Map<string, LogItem>();
+  /** Held frames by pause id, until the frame that ends the hold arrives. */
+  private readonly holds = new Map<number, Hold>();
+  /** Every item still in the log (an evicted one is gone from here, so a view can tell). */
+  private readonly live = new Set<LogItem>();
+  private frozen: LogItem[] | undefined;
+  private createdSinceFreeze = 0;
+  private pinned: LogItem | undefined;
 
   constructor(private readonly options: ExchangeLogOptions = {}) {}
 
-  /** Items in wire order (the oldest may have fallen off when a capacity is set). */
+  /** Items in wire order (the oldest may have fallen off when a capacity is set); while frozen, the list as it was. */
   items(): LogItem[] {
+    if (this.frozen) return this.frozen;
     return this.head === 0 ? this.list : this.list.slice(this.head);
   }
 
   exchanges(): Exchange[] {
     const out: Exchange[] = [];
-    for (let i = this.head; i < this.list.length; i++) {
-      const item = this.list[i]!;
-      if (item.type === 'exchange') out.push(item.exchange);
-    }
+    for (const item of this.items()) if (item.type === 'exchange') out.push(item.exchange);
     return out;
   }
 
@@ -177,6 +217,11 @@ export class ExchangeLog {
     return this.byKey.get(key);
   }
 
+  /** Whether the item is still in the log (not fallen off, not cleared). */
+  has(item: LogItem): boolean {
+    return this.live.has(item);
+  }
+
   /** Every round of the logical call `exchange` belongs to, first to last (just it, when it is no MRTR call). */
   rounds(exchange: Exchange): Exchange[] {
     if (!exchange.call) return [exchange];
@@ -185,13 +230,62 @@ export class ExchangeLog {
     return out;
   }
 
+  /** Holds the list still: `items()` keeps returning what it held now until `thaw()`. */
+  freeze(): void {
+    if (this.frozen) return;
+    this.frozen = this.items().slice();
+    this.createdSinceFreeze = 0;
+  }
+
+  thaw(): void {
+    this.frozen = undefined;
+    this.createdSinceFreeze = 0;
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen !== undefined;
+  }
+
+  /** Items that arrived since `freeze()` and are not shown yet. */
+  get waiting(): number {
+    return this.createdSinceFreeze;
+  }
+
+  /** Keeps this item from falling off when the log is full (one at a time; undefined unpins). */
+  pin(item: LogItem | undefined): void {
+    this.pinned = item;
+  }
+
+  /**
+   * Forgets every finished item: events, and exchanges that have their answer or were closed.
+   * What is still open (a request waiting for its answer, a held message, a listen stream) stays,
+   * so what arrives for it later still finds it.
+   */
+  clear(): void {
+    const kept: LogItem[] = [];
+    for (let i = this.head; i < this.list.length; i++) {
+      const item = this.list[i]!;
+      if (item.type === 'exchange' && isOpen(item.exchange)) kept.push(item);
+      else this.forget(item);
+    }
+    this.list = kept;
+    this.head = 0;
+    if (this.frozen) this.frozen = this.frozen.filter((item) => this.live.has(item));
+  }
+
   add(frame: ExchangeFrame): ExchangeUpdate {
+    if (frame.pauseId !== undefined && !frame.held) {
+      const released = this.release(frame);
+      if (released) return released;
+    }
     const { kind } = frame;
     let update: ExchangeUpdate | undefined;
     if (kind === 'request') update = this.request(frame);
     else if (kind === 'response' || kind === 'error') update = this.answer(frame);
     else if (kind === 'notification') update = this.notification(frame);
-    return update ?? this.event(frame);
+    update ??= this.event(frame);
+    if (frame.held && frame.pauseId !== undefined) this.holds.set(frame.pauseId, { frame, item: update.item });
+    return update;
   }
 
   /** The end of the source (a tape fully read): what was still owed an answer never got one. */
@@ -255,7 +349,48 @@ export class ExchangeLog {
     // answer that follows confirms it.
     const decided = decidedOutcome(frame);
     if (decided) exchange.outcome = decided;
+    if (frame.held && frame.pauseId !== undefined) {
+      exchange.held = { pauseId: frame.pauseId, part: 'request' };
+      exchange.outcome = 'held';
+    }
     return this.push({ type: 'exchange', seq: frame.seq, exchange });
+  }
+
+  /**
+   * The frame that ends a hold takes the held frame's place: the request or answer is now what
+   * was sent on (or dropped, or answered by a mock), where it arrived.
+   */
+  private release(frame: ExchangeFrame): ExchangeUpdate | undefined {
+    const hold = this.holds.get(frame.pauseId!);
+    if (!hold) return undefined;
+    this.holds.delete(frame.pauseId!);
+    const waited = frame.time - hold.frame.time;
+    const { item } = hold;
+    if (item.type === 'event') {
+      item.frame = frame;
+      return { item, created: false };
+    }
+    const exchange = item.exchange;
+    if (Number.isFinite(waited) && waited > 0) exchange.heldMs = (exchange.heldMs ?? 0) + waited;
+    if (exchange.held?.pauseId === frame.pauseId) delete exchange.held;
+    exchange.marks = exchange.marks.filter((mark) => mark !== 'held');
+    for (const mark of marksOf(frame)) if (!exchange.marks.includes(mark)) exchange.marks.push(mark);
+    exchange.bytes += frame.bytes - hold.frame.bytes;
+    if (exchange.request === hold.frame) {
+      exchange.request = frame;
+      // A person may have edited the request (another tool, other arguments): it is what was sent now.
+      if (typeof frame.method === 'string') exchange.method = frame.method;
+      const name = nameOf(exchange.method, isObject(frame.message) ? frame.message.params : undefined);
+      if (name !== undefined) exchange.name = name;
+      if (exchange.outcome === 'held') exchange.outcome = decidedOutcome(frame) ?? (exchange.stream ? 'open' : 'pending');
+    } else if (exchange.answer === hold.frame) {
+      exchange.answer = frame;
+      this.settle(exchange, frame);
+    } else {
+      const at = exchange.notifications.indexOf(hold.frame);
+      if (at !== -1) exchange.notifications[at] = frame;
+    }
+    return { item, created: false };
   }
 
   /** The client request a server's request (2025 era) was made during: the one its stream names, else the newest open one. */
@@ -307,33 +442,54 @@ export class ExchangeLog {
     const openKey = `${frame.conversation}\u0000${opposite(frame.direction)}\u0000${idKey(frame.id)}`;
     const key = this.open.get(openKey);
     const exchange = key ? this.byKey.get(key) : undefined;
-    if (!exchange || exchange.answer) return undefined;
-    if (isStopped(frame)) {
-      // The real answer, stopped: the proxy's own answer follows, and that is what the requester got.
-      exchange.stopped = frame;
+    if (!exchange) return undefined;
+    if (exchange.answer) {
+      // The proxy blocked, dropped or mocked the answer on its way back: what it sent instead.
+      if (exchange.delivered || !frame.flags.includes('synthesized') || !undelivered(exchange.answer)) return undefined;
+      exchange.delivered = frame;
       exchange.bytes += frame.bytes;
+      this.settle(exchange, frame);
       return { item: this.itemOf(exchange), created: false };
     }
-    this.open.delete(openKey);
-    this.forgetToken(exchange);
     exchange.answer = frame;
     exchange.bytes += frame.bytes;
     for (const mark of marksOf(frame)) if (!exchange.marks.includes(mark)) exchange.marks.push(mark);
-    const latency = latencyOf(exchange.request, frame);
-    if (latency !== undefined) exchange.latencyMs = latency;
-    const message = frame.message;
-    if (frame.kind === 'error' && isObject(message) && isObject(message.error)) {
-      exchange.error = { code: typeof message.error.code === 'number' ? message.error.code : 0, message: String(message.error.message ?? '') };
+    if (frame.held && frame.pauseId !== undefined) {
+      // Held on its way back: the request stays open until the hold ends.
+      exchange.held = { pauseId: frame.pauseId, part: 'answer' };
+      exchange.outcome = 'held';
+      return { item: this.itemOf(exchange), created: false };
     }
-    exchange.outcome = this.outcomeOf(exchange, frame);
-    if (exchange.outcome === 'input-required') this.awaitingRetry.push(exchange.key);
+    // An answer the requester never got (blocked or mocked on its way back) is followed by what
+    // it got instead, so the request stays open for that (settle decides).
+    this.settle(exchange, frame);
     return { item: this.itemOf(exchange), created: false };
   }
 
+  /** Latency, error and outcome once an answer is final. */
+  private settle(exchange: Exchange, frame: ExchangeFrame): void {
+    const answer = exchange.answer!;
+    const latency = latencyOf(exchange.request, answer);
+    if (latency !== undefined) exchange.latencyMs = latency;
+    const shown = exchange.delivered ?? frame;
+    const message = shown.message;
+    if (shown.kind === 'error' && isObject(message) && isObject(message.error)) {
+      exchange.error = { code: typeof message.error.code === 'number' ? message.error.code : 0, message: String(message.error.message ?? '') };
+    }
+    if (frame !== answer || !undelivered(frame)) {
+      const openKey = openKeyOf(exchange);
+      if (this.open.get(openKey) === exchange.key) this.open.delete(openKey);
+      this.forgetToken(exchange);
+    }
+    if (!exchange.marks.includes('synthesized') && shown.flags.includes('synthesized')) exchange.marks.push('synthesized');
+    exchange.outcome = this.outcomeOf(exchange, shown);
+    if (exchange.outcome === 'input-required') this.awaitingRetry.push(exchange.key);
+  }
+
   private outcomeOf(exchange: Exchange, answer: ExchangeFrame): Outcome {
-    const decided = decidedOutcome(exchange.request) ?? decidedOutcome(answer);
-    if (decided === 'dropped' || decided === 'blocked') return exchange.error?.code === ErrorCode.Dropped || exchange.error?.code === ModernProxyErrorCode.Dropped ? 'dropped' : decided;
+    const decided = decidedOutcome(exchange.request) ?? decidedOutcome(exchange.answer!) ?? decidedOutcome(answer);
     if (exchange.outcome === 'cancelled') return 'cancelled';
+    if (decided === 'dropped' || decided === 'blocked') return exchange.error?.code === ErrorCode.Dropped || exchange.error?.code === ModernProxyErrorCode.Dropped ? 'dropped' : decided;
     if (decided === 'mocked') return 'mocked';
     if (answer.kind === 'error') return 'error';
     if (exchange.stream) return 'closed';
@@ -353,13 +509,15 @@ export class ExchangeLog {
       owner = key ? this.byKey.get(key) : undefined;
       if (owner) {
         owner.outcome = owner.stream ? 'closed' : 'cancelled';
-        owner.marks.push('cancelled');
+        owner.cancel = typeof params.reason === 'string' ? { reason: params.reason } : {};
+        if (!owner.marks.includes('cancelled')) owner.marks.push('cancelled');
       }
     } else if (frame.direction === 's2c') {
       owner = this.ownerOf(frame, params);
     }
     if (!owner) return undefined;
     owner.notifications.push(frame);
+    owner.bytes += frame.bytes;
     return { item: this.itemOf(owner), created: false };
   }
 
@@ -437,30 +595,52 @@ export class ExchangeLog {
 
   private push(item: LogItem): ExchangeUpdate {
     this.list.push(item);
+    this.live.add(item);
+    if (this.frozen) this.createdSinceFreeze++;
     if (item.type === 'exchange') this.itemsByKey.set(item.exchange.key, item);
     const capacity = this.options.capacity;
     if (capacity !== undefined && this.size > capacity) this.evict(this.size - capacity);
     return { item, created: true };
   }
 
-  /** Drops the oldest items (and what indexes them); the backing array is compacted now and then. */
+  /** Drops the oldest items (and what indexes them), never the pinned one; the backing array is compacted now and then. */
   private evict(count: number): void {
     for (let i = 0; i < count; i++) {
-      const item = this.list[this.head++]!;
-      if (item.type !== 'exchange') continue;
-      const exchange = item.exchange;
-      this.byKey.delete(exchange.key);
-      this.itemsByKey.delete(exchange.key);
-      const openKey = `${exchange.conversation}\u0000${exchange.direction}\u0000${idKey(exchange.id)}`;
-      if (this.open.get(openKey) === exchange.key) this.open.delete(openKey);
-      this.forgetToken(exchange);
-      this.awaitingRetry = this.awaitingRetry.filter((k) => k !== exchange.key);
+      if (this.list[this.head] === this.pinned) {
+        // The pinned item stays first: the one after it goes in its place.
+        if (this.head + 1 >= this.list.length) return;
+        this.list[this.head] = this.list[this.head + 1]!;
+        this.list[this.head + 1] = this.pinned!;
+      }
+      this.forget(this.list[this.head++]!);
     }
     if (this.head > 1024 && this.head * 2 > this.list.length) {
       this.list.splice(0, this.head);
       this.head = 0;
     }
   }
+
+  private forget(item: LogItem): void {
+    this.live.delete(item);
+    if (item === this.pinned) this.pinned = undefined;
+    if (item.type !== 'exchange') {
+      if (item.frame.pauseId !== undefined) this.holds.delete(item.frame.pauseId);
+      return;
+    }
+    const exchange = item.exchange;
+    this.byKey.delete(exchange.key);
+    this.itemsByKey.delete(exchange.key);
+    const openKey = openKeyOf(exchange);
+    if (this.open.get(openKey) === exchange.key) this.open.delete(openKey);
+    this.forgetToken(exchange);
+    this.awaitingRetry = this.awaitingRetry.filter((k) => k !== exchange.key);
+    if (exchange.held) this.holds.delete(exchange.held.pauseId);
+  }
+}
+
+/** What the requester got: the answer, or what the proxy sent in its place when it stopped or mocked it. */
+export function answerReceived(exchange: Exchange): ExchangeFrame | undefined {
+  return exchange.delivered ?? exchange.answer;
 }
 
 /** Groups frames (in wire order) into exchanges and events, the whole source at once. */
@@ -496,11 +676,6 @@ function resultOf(frame: ExchangeFrame | undefined): JsonObject | undefined {
   return isObject(message) && isObject(message.result) ? message.result : undefined;
 }
 
-/** A message the proxy stopped on its way (blocked, dropped), as opposed to one it made. */
-function isStopped(frame: ExchangeFrame): boolean {
-  return frame.action.split('>').at(-1) === 'block' && !frame.flags.includes('synthesized');
-}
-
 /** What the proxy decided instead of forwarding, from a frame's action trail. */
 function decidedOutcome(frame: ExchangeFrame): Outcome | undefined {
   const steps = frame.action.split('>');
@@ -513,10 +688,26 @@ function decidedOutcome(frame: ExchangeFrame): Outcome | undefined {
 function marksOf(frame: ExchangeFrame): string[] {
   const marks: string[] = [];
   const steps = frame.action.split('>');
+  if (frame.held) marks.push('held');
   if (steps.includes('modify')) marks.push('modified');
-  if (steps.includes('pause')) marks.push('paused');
+  if (steps.includes('pause') && !frame.held) marks.push('paused');
   if (steps.includes('delay')) marks.push('delayed');
   if (frame.flags.includes('pause-timeout')) marks.push('pause-timeout');
   if (frame.flags.includes('synthesized')) marks.push('synthesized');
+  if (frame.flags.includes('resent')) marks.push('resent');
   return marks;
 }
+
+/** An answer the other side sent that the proxy did not pass on: blocked, dropped, or replaced by a mock. */
+function undelivered(frame: ExchangeFrame): boolean {
+  if (frame.flags.includes('synthesized')) return false;
+  const last = frame.action.slice(frame.action.lastIndexOf('>') + 1);
+  return last === 'block' || last === 'mock';
+}
+
+/** Still waiting for something: its answer, the end of a hold, or (a listen stream) the end of the stream. */
+function isOpen(exchange: Exchange): boolean {
+  return exchange.held !== undefined || exchange.outcome === 'pending' || exchange.outcome === 'open';
+}
+
+const openKeyOf = (exchange: Exchange) => `${exchange.conversation}\u0000${exchange.direction}\u0000${idKey(exchange.id)}`;

@@ -33,6 +33,15 @@ export const ErrorCode = {
   Dropped: -32006,
 } as const;
 
+/** A message's text parsed, or undefined when it is not JSON. */
+export function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -43,6 +43,8 @@ export interface Link {
   closed: boolean;
   /** Why the server side is gone, once it is: later requests are answered with that. */
   upstreamGone?: string;
+  /** Ids (idKey) of requests the proxy sent for a console (`send`): their answers go to no client. */
+  readonly resent: Set<string>;
 }
 
 export interface PipelineOptions {
@@ -65,6 +67,9 @@ export class Pipeline {
   private readonly logger: Logger;
   /** Messages whose verdict is still being decided (paused or delayed), so shutdown can wait. */
   private inFlight = 0;
+  /** Live links by session id, so a console can send a request on one. */
+  private readonly links = new Map<string, Link>();
+  private sent = 0;
 
   constructor(options: PipelineOptions) {
     this.sessions = options.sessions;
@@ -74,7 +79,11 @@ export class Pipeline {
 
   /** Wires two transports together through this pipeline. */
   connect(session: Session, downstream: Transport, upstream: Transport, events: LinkEvents = {}): Link {
-    const link: Link = { session, downstream, upstream, pending: { c2s: new Map(), s2c: new Map() }, progress: new Map(), closed: false };
+    const link: Link = { session, downstream, upstream, pending: { c2s: new Map(), s2c: new Map() }, progress: new Map(), closed: false, resent: new Set() };
+    this.links.set(session.id, link);
+    const unlist = () => {
+      if (this.links.get(session.id) === link) this.links.delete(session.id);
+    };
     downstream.onmessage = (text, meta) => this.handle(link, 'c2s', text, meta);
     upstream.onmessage = (text, meta) => this.handle(link, 's2c', text, meta);
     upstream.ondeliveryfailed = (text, reason) => this.undelivered(link, 'c2s', text, reason);
@@ -85,11 +94,13 @@ export class Pipeline {
     downstream.onerror = (error) => this.logger.debug(`client transport: ${error.message}`);
     upstream.onerror = (error) => this.logger.debug(`server transport: ${error.message}`);
     upstream.onclose = (info) => {
+      unlist();
       link.upstreamGone = info.reason;
       this.failPending(link, info);
       events.upstreamClosed?.(info);
     };
     downstream.onclose = (info) => {
+      unlist();
       link.closed = true;
       events.downstreamClosed?.(info);
     };
@@ -98,6 +109,29 @@ export class Pipeline {
 
   get busy(): number {
     return this.inFlight;
+  }
+
+  /**
+   * Sends a request to the server of a session as if its client had: a console re-sending a
+   * recorded request, or one a person wrote. It gets a fresh id, runs through the chain like any
+   * client message (rules, breakpoints, the tape, flagged `resent`), and its answer is reported
+   * but not delivered to the client, which never asked for it. A progress token is taken out, so
+   * no progress reaches the client either. Returns the id it went under.
+   */
+  send(sessionId: string, message: unknown): JsonRpcId {
+    const link = this.links.get(sessionId);
+    if (!link || link.closed) throw new Error(`there is no open conversation ${JSON.stringify(sessionId)} (it ended, or never was)`);
+    if (link.upstreamGone !== undefined) throw new Error(`the server of ${sessionId} is gone (${link.upstreamGone})`);
+    if (summarize(message).kind !== 'request' || !isObject(message)) throw new Error('only a request can be sent: a JSON-RPC message with "method" and "id"');
+    const id = `mcp-tap-${++this.sent}`;
+    const request: JsonObject = { ...message, id };
+    if (isObject(message.params) && isObject(message.params._meta) && 'progressToken' in message.params._meta) {
+      const { progressToken: _dropped, ...meta } = message.params._meta;
+      request.params = { ...message.params, _meta: meta };
+    }
+    link.resent.add(idKey(id));
+    this.handle(link, 'c2s', JSON.stringify(request));
+    return id;
   }
 
   /** Runs one message through the chain and acts on the verdict. */
@@ -114,15 +148,21 @@ export class Pipeline {
     }
     const summary: MessageSummary = parseError === undefined ? summarize(message) : { kind: 'invalid', hasId: false };
     let request: PendingRequest | undefined;
+    const flags: string[] = [];
     if (summary.kind === 'response' || summary.kind === 'error') {
       request = this.settle(link, opposite(direction), summary.id);
+      if (request && direction === 's2c' && link.resent.has(idKey(summary.id))) flags.push('resent');
     } else if (summary.kind === 'batch' && Array.isArray(message)) {
       // A batch of answers settles its requests item by item (JSON-RPC batches, MCP before 2025-06-18).
       for (const item of message) {
         const s = summarize(item);
         if (s.kind === 'response' || s.kind === 'error') this.settle(link, opposite(direction), s.id);
       }
+    } else if (summary.kind === 'request' && direction === 'c2s' && link.resent.has(idKey(summary.id))) {
+      flags.push('resent');
     }
+    // Recorded per frame, so a replay can send together what the peer sent together.
+    if (meta?.sameRead) flags.push('same-read');
     const ctx: InterceptContext = {
       sessionId: link.session.id,
       transport: link.session.transport,
@@ -135,9 +175,9 @@ export class Pipeline {
       request,
       http: meta?.http,
       relatedRequestId: meta?.relatedRequestId,
-      // Recorded per frame, so a replay can send together what the peer sent together.
-      flags: meta?.sameRead ? ['same-read'] : [],
+      flags,
     };
+    if (summary.method === 'notifications/cancelled' && this.cancelHeld(link, ctx)) return;
     const verdict = this.chain.intercept(ctx);
     if (verdict instanceof Promise) {
       this.inFlight++;
@@ -160,6 +200,30 @@ export class Pipeline {
     const token = progressTokenOf(request.params);
     if (token !== undefined) link.progress.delete(idKey(token));
     return request;
+  }
+
+  /**
+   * A cancellation of a request that is held at a breakpoint: the hold hears of it and (unless the
+   * proxy keeps cancelled holds) drops the request, owing its sender nothing. The cancellation then
+   * goes no further, since the other side never saw the request. It is reported once the dropped
+   * request's own frame is out (a few promise turns away), so the tape reads in order.
+   */
+  private cancelHeld(link: Link, ctx: InterceptContext): boolean {
+    const params = isObject(ctx.message) && isObject(ctx.message.params) ? ctx.message.params : undefined;
+    const requestId = params?.requestId;
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return false;
+    const reason = typeof params?.reason === 'string' ? params.reason : undefined;
+    if (this.chain.pauses.cancel(link.session.id, ctx.direction, requestId, reason) !== 'dropped') return false;
+    const verdict: Verdict = {
+      type: 'block',
+      message: ctx.message,
+      modified: false,
+      reason: 'not sent on: the request it cancels was held here and is dropped, so the other side never saw it',
+      trail: ['block'],
+      notes: [],
+    };
+    setImmediate(() => this.act(link, ctx, verdict, false));
+    return true;
   }
 
   /** `inTurn`: decided at once, so the message may still leave with the one it arrived with. */
@@ -195,9 +259,16 @@ export class Pipeline {
       this.undelivered(link, 'c2s', text, link.upstreamGone);
       return;
     }
+    if (ctx.direction === 's2c' && this.answersResent(link, summary)) return;
     const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
     const sameRead = inTurn && ctx.flags.includes('same-read');
     target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict.message), http: ctx.http, sameRead });
+  }
+
+  /** An answer to a request the proxy sent for a console: it ends there (and the id is forgotten). */
+  private answersResent(link: Link, summary: MessageSummary): boolean {
+    if (link.resent.size === 0 || (summary.kind !== 'response' && summary.kind !== 'error')) return false;
+    return link.resent.delete(idKey(summary.id));
   }
 
   /** Forgets the request (sent in `direction`) that a cancellation in the same direction names. */
@@ -261,10 +332,11 @@ export class Pipeline {
     const code = errorCodeForEra(verdict.code ?? ErrorCode.Blocked, era);
     this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
     const kind = ctx.summary.kind;
+    if (verdict.answer === false) return;
     if (kind === 'request' || (kind === 'invalid' && ctx.direction === 'c2s')) {
       // The sender is owed an answer: a request, or (from a client) a line we could not accept.
       const id = kind === 'request' ? (ctx.summary.id ?? null) : idOf(ctx.message);
-      this.reply(link, ctx.direction, errorResponse(id, code, reason), 'block', ctx.summary.method);
+      this.reply(link, ctx, errorResponse(id, code, reason), 'block');
     } else if (kind === 'batch' && ctx.direction === 'c2s' && Array.isArray(ctx.message)) {
       // A refused batch is answered as JSON-RPC says: a batch with an error for each request in
       // it (and each item that was no message at all); its notifications get nothing.
@@ -275,24 +347,25 @@ export class Pipeline {
       if (answers.length > 0) this.synthesize(link, 's2c', answers, 'block');
     } else if ((kind === 'response' || kind === 'error') && ctx.request) {
       // A blocked answer still ends the request: the requester gets an error in its place.
-      this.synthesize(link, ctx.direction, errorResponse(ctx.summary.id ?? null, code, reason), 'block', { request: ctx.request });
+      this.synthesize(link, ctx.direction, errorResponse(ctx.summary.id ?? null, code, reason), 'block', { request: ctx.request, receivedAt: ctx.receivedAt });
     }
   }
 
   private mock(link: Link, ctx: InterceptContext, verdict: Verdict): void {
     this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
     if (ctx.summary.kind === 'request') {
-      this.reply(link, ctx.direction, mockFor(ctx.summary.id ?? null, verdict.response, requestEra(ctx.message)), 'mock', ctx.summary.method);
+      this.reply(link, ctx, mockFor(ctx.summary.id ?? null, verdict.response, requestEra(ctx.message)), 'mock');
     } else if ((ctx.summary.kind === 'response' || ctx.summary.kind === 'error') && ctx.request) {
-      this.synthesize(link, ctx.direction, mockFor(ctx.summary.id ?? null, verdict.response, eraOf(ctx.request)), 'mock', { request: ctx.request });
+      this.synthesize(link, ctx.direction, mockFor(ctx.summary.id ?? null, verdict.response, eraOf(ctx.request)), 'mock', { request: ctx.request, receivedAt: ctx.receivedAt });
     } else {
       this.logger.warn(`a mock for a ${ctx.summary.kind} has nothing to answer; the message was dropped`);
     }
   }
 
-  /** Sends a message the proxy made back to whoever sent the request (of `method`) it answers. */
-  private reply(link: Link, senderDirection: Direction, message: JsonObject, action: string, method?: string): void {
-    this.synthesize(link, opposite(senderDirection), message, action, { method });
+  /** Sends a message the proxy made back to whoever sent the message `ctx` holds (the request it answers). */
+  private reply(link: Link, ctx: InterceptContext, message: JsonObject, action: string): void {
+    const method = ctx.summary.method;
+    this.synthesize(link, opposite(ctx.direction), message, action, { method, toolName: toolNameOf(method, isObject(ctx.message) ? ctx.message.params : undefined) });
   }
 
   /**
@@ -304,13 +377,24 @@ export class Pipeline {
     this.chain.notify(frameEventFor(where, { flags: ['stateless'], latencyMs, requestMethod }));
   }
 
-  /** Sends a proxy-made message travelling in `direction` and reports it as a frame. */
-  private synthesize(link: Link, direction: Direction, message: JsonObject | JsonObject[], action: string, answers: { request?: PendingRequest; method?: string; flags?: string[] } = {}): void {
-    const { request, flags = [] } = answers;
+  /**
+   * Sends a proxy-made message travelling in `direction` and reports it as a frame. An answer in
+   * place of a real one (`receivedAt`: when that reached the proxy) takes its latency from it, so
+   * a hold of the answer is not counted, as it is not for an answer that was let through.
+   */
+  private synthesize(
+    link: Link,
+    direction: Direction,
+    message: JsonObject | JsonObject[],
+    action: string,
+    answers: { request?: PendingRequest; method?: string; toolName?: string; flags?: string[]; receivedAt?: number } = {},
+  ): void {
+    const { request } = answers;
+    const flags = ['synthesized', ...(answers.flags ?? [])];
     const text = JSON.stringify(message);
     const summary = summarize(message);
-    const target = direction === 'c2s' ? link.upstream : link.downstream;
-    target.send(text, { summary });
+    if (direction === 's2c' && this.answersResent(link, summary)) flags.push('resent');
+    else (direction === 'c2s' ? link.upstream : link.downstream).send(text, { summary });
     const at = performance.now();
     this.chain.notify({
       sessionId: link.session.id,
@@ -321,9 +405,10 @@ export class Pipeline {
       message,
       summary,
       action,
-      flags: ['synthesized', ...flags],
-      latencyMs: request ? at - request.sentAt : undefined,
+      flags,
+      latencyMs: request ? (answers.receivedAt ?? at) - request.sentAt : undefined,
       requestMethod: request?.method ?? answers.method,
+      toolName: answers.toolName ?? toolNameOf(request?.method, request?.params),
     });
   }
 
@@ -358,7 +443,7 @@ export class Pipeline {
       const message = errorResponse(request.id, errorCodeForEra(ErrorCode.MessageTooLarge, eraOf(request)), `the answer to ${request.method}${size} exceeds the ${limit}-byte limit and was discarded`);
       this.synthesize(link, direction, message, 'block', { request, flags: ['oversized'] });
     } else if (direction === 'c2s' || seen.id !== undefined) {
-      this.reply(link, direction, errorResponse(seen.id ?? null, ErrorCode.MessageTooLarge, reason), 'block');
+      this.synthesize(link, opposite(direction), errorResponse(seen.id ?? null, ErrorCode.MessageTooLarge, reason), 'block');
     }
   }
 
@@ -414,6 +499,7 @@ export class Pipeline {
       flags: ctx.flags,
       note,
     };
+    if (ctx.pauseId !== undefined) event.pauseId = ctx.pauseId;
     if (ctx.request) {
       event.latencyMs = ctx.receivedAt - ctx.request.sentAt;
       event.requestMethod = ctx.request.method;

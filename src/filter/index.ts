@@ -8,5 +8,11 @@ export { compileFilter, globToRegExp, type FilterSubject, type FilterPredicate }
 
 /** The expression, a caret under the column, and the message: for terminals and logs. */
 export function formatFilterError(error: FilterSyntaxError): string {
-  return `${error.expression}\n${' '.repeat(Math.max(0, error.column - 1))}^\n${error.message}`;
+  return `${formatFilterSource(error)}\n${error.message}`;
 }
+
+/** The expression and a caret under the column; any prefix must go on the lines before, or on both lines alike. */
+export function formatFilterSource(error: FilterSyntaxError): string {
+  return `${error.expression}\n${' '.repeat(Math.max(0, error.column - 1))}^`;
+}
+export { itemMatches, subjectsOfItem } from './exchange.js';

@@ -14,10 +14,12 @@ export interface Breakpoint {
   id: number;
   expression: string;
   matches: FilterPredicate;
+  enabled: boolean;
+  hits: number;
 }
 
 export interface BreakpointEvents {
-  /** The list changed (added, removed, cleared): the current list. */
+  /** The list changed (added, removed, cleared, enabled, disabled, hit): the current list. */
   changed: [BreakpointView[]];
 }
 
@@ -35,11 +37,22 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
   /** Adds a breakpoint; throws a FilterSyntaxError (with the column) when the expression is wrong. */
   add(expression: string): BreakpointView {
     const matches = compileFilter(expression);
-    const breakpoint: Breakpoint = { id: this.nextId++, expression, matches };
+    const breakpoint: Breakpoint = { id: this.nextId++, expression, matches, enabled: true, hits: 0 };
     // A new array rather than a push: an intercept already looping over the old one is unaffected.
     this.breakpoints = [...this.breakpoints, breakpoint];
     this.changed();
-    return { id: breakpoint.id, expression };
+    return viewOf(breakpoint);
+  }
+
+  /** Turns a breakpoint off (kept in the list, holding nothing) or on again; false when there is none with that id. */
+  setEnabled(id: number, enabled: boolean): boolean {
+    const breakpoint = this.breakpoints.find((b) => b.id === id);
+    if (!breakpoint) return false;
+    if (breakpoint.enabled !== enabled) {
+      breakpoint.enabled = enabled;
+      this.changed();
+    }
+    return true;
   }
 
   /** Removes one breakpoint; false when there is none with that id. */
@@ -60,11 +73,16 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
   }
 
   list(): BreakpointView[] {
-    return this.breakpoints.map(({ id, expression }) => ({ id, expression }));
+    return this.breakpoints.map(viewOf);
   }
 
   get size(): number {
     return this.breakpoints.length;
+  }
+
+  /** Breakpoints that hold messages now (enabled ones). */
+  get armed(): number {
+    return this.breakpoints.filter((b) => b.enabled).length;
   }
 
   intercept(ctx: InterceptContext): InterceptAction | undefined {
@@ -73,7 +91,11 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
     const subject = subjectOfContext(ctx);
     for (const breakpoint of breakpoints) {
       // The pause controller's default timeout applies (--pause-timeout).
-      if (breakpoint.matches(subject)) return { type: 'pause', reason: `breakpoint ${breakpoint.id}: ${breakpoint.expression}` };
+      if (breakpoint.enabled && breakpoint.matches(subject)) {
+        breakpoint.hits++;
+        this.changed();
+        return { type: 'pause', reason: `breakpoint ${breakpoint.id}: ${breakpoint.expression}` };
+      }
     }
     return undefined;
   }
@@ -82,3 +104,5 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
     this.emit('changed', this.list());
   }
 }
+
+const viewOf = ({ id, expression, enabled, hits }: Breakpoint): BreakpointView => ({ id, expression, enabled, hits });

@@ -43,6 +43,8 @@ export interface ProxyOptions {
   record?: RecordOptions;
   /** How long a paused message waits for a decision before it continues (default 5 minutes). */
   pauseTimeoutMs?: number;
+  /** A held request its sender cancels stays held (marked) instead of being dropped. */
+  keepCancelledHolds?: boolean;
   /** Filter expressions that pause matching messages (--break); a wrong one throws a FilterSyntaxError. */
   breakpoints?: string[];
   /** Open the control channel (loopback WebSocket and a state file) so `mcp-tap attach` can find this proxy. */
@@ -70,7 +72,7 @@ export interface Proxy {
 
 export function createProxy(options: ProxyOptions = {}): Proxy {
   const logger = options.logger ?? createLogger();
-  const pauses = options.pauses ?? new PauseController(options.pauseTimeoutMs);
+  const pauses = options.pauses ?? new PauseController(options.pauseTimeoutMs, { keepCancelled: options.keepCancelledHolds });
   const chain = new InterceptorChain(pauses);
   const sessions = options.sessions ?? new SessionManager();
   chain.register(new McpInterceptor(logger));
@@ -104,13 +106,16 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     chain.register(new RecordingInterceptor(recorder));
   }
 
+  const pipeline = new Pipeline({ sessions, chain, logger });
   const control = options.control
-    ? openControlChannel({ chain, sessions, breakpoints: breakpoints!, logger }, { tape: recorder?.tapeName ?? options.record?.tape.name, ...options.control })
+    ? openControlChannel(
+        { chain, sessions, breakpoints: breakpoints!, logger, send: (sessionId, message) => pipeline.send(sessionId, message) },
+        { tape: recorder?.tapeName ?? options.record?.tape.name, ...options.control },
+      )
     : undefined;
 
   if (options.announcePauses) announcePauses(pauses, logger, control);
 
-  const pipeline = new Pipeline({ sessions, chain, logger });
   let closing: Promise<void> | undefined;
   return {
     pipeline,

@@ -25,7 +25,9 @@ export function exchangeFrameOf(frame: TapeFrame): ExchangeFrame {
     flags: frame.flags,
     message: parse(frame.message),
     bytes: utf8.encode(frame.message).length,
+    text: frame.message,
   };
+  if (frame.original !== undefined) out.original = frame.original;
   if (frame.method !== undefined) out.method = frame.method;
   if (frame.id !== undefined) out.id = parse(frame.id) as JsonRpcId;
   if (frame.latencyMs !== undefined) out.latencyMs = frame.latencyMs;

@@ -6,7 +6,7 @@
  * (notifications, its own requests) anchored to the client message they followed, so they come
  * back at the same point.
  */
-import type { Exchange } from '../core/exchange.js';
+import { answerReceived, type Exchange } from '../core/exchange.js';
 import { isObject, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
 import { resultTypeOf } from '../core/era.js';
 import { tapeExchanges } from './exchanges.js';
@@ -116,9 +116,12 @@ export function buildReplayScript(frames: TapeFrame[]): ReplayScript {
       progress: [],
       followers: [],
     };
-    if (exchange.answer) {
-      entry.response = bySeq.get(exchange.answer.seq)!;
+    // What the client got is what replay answers: a rule's block or mock of the real answer included.
+    const received = answerReceived(exchange);
+    if (received) {
+      entry.response = bySeq.get(received.seq)!;
       owned.add(entry.response.seq);
+      if (received !== exchange.answer && exchange.answer) owned.add(exchange.answer.seq);
     }
     if (exchange.stream) entry.listen = { subscriptionId: exchange.stream.subscriptionId };
     for (const note of exchange.notifications) {

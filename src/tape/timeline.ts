@@ -7,7 +7,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { envelopeOf, serverInfoOf } from '../core/era.js';
-import type { Exchange, ExchangeLog } from '../core/exchange.js';
+import { answerReceived, type Exchange, type ExchangeLog } from '../core/exchange.js';
 import { describeId, isObject } from '../core/jsonrpc.js';
 import { tapeExchanges } from './exchanges.js';
 import type { TapeFrame, TapeInfo, TapeSession } from './types.js';
@@ -152,6 +152,7 @@ function fullMessage(frame: TapeFrame, color: ChalkInstance, indent = '      '):
 /** How an exchange ended, in the words of the wire where it has them. */
 const OUTCOME_WORDS: Record<Exchange['outcome'], string> = {
   pending: 'pending',
+  held: 'held',
   ok: 'ok',
   'tool-error': 'tool error',
   error: 'error',
@@ -195,7 +196,8 @@ export function exchangeLine(exchange: Exchange, color: ChalkInstance, options: 
   if (exchange.error) parts.push(color.red(`${exchange.error.code} ${exchange.error.message}`));
   if (exchange.latencyMs !== undefined && !exchange.stream) parts.push(color.yellow(`${exchange.latencyMs.toFixed(1)} ms`));
   if (exchange.outcome === 'input-required') {
-    const result = isObject(exchange.answer?.message) && isObject(exchange.answer.message.result) ? exchange.answer.message.result : undefined;
+    const answer = answerReceived(exchange)?.message;
+    const result = isObject(answer) && isObject(answer.result) ? answer.result : undefined;
     const asked = isObject(result?.inputRequests) ? Object.keys(result.inputRequests) : [];
     if (asked.length > 0) parts.push(color.dim(`asks ${asked.join(', ')}`));
   }
@@ -225,7 +227,7 @@ export function renderExchanges(tape: TapeInfo, frames: TapeFrame[], color: Chal
   const lines = [...tapeHeader(tape, color, tapePeers(tape, sessions, frames)), ''];
   const full = (exchange: Exchange, indent: string) => {
     if (!options.full) return;
-    for (const frame of [exchange.request, ...(exchange.answer ? [exchange.answer] : [])]) lines.push(...fullMessage(bySeq.get(frame.seq)!, color, indent));
+    for (const frame of [exchange.request, ...(exchange.answer ? [exchange.answer] : []), ...(exchange.delivered ? [exchange.delivered] : [])]) lines.push(...fullMessage(bySeq.get(frame.seq)!, color, indent));
   };
   const shown = new Set<string>();
   const show = (exchange: Exchange, prefix: string | undefined, depth: number) => {

@@ -63,6 +63,22 @@ function started(command: string, args: string[], what: string, port: number, pa
   return listening(port, child, what, stderr).then(() => ({ url: `http://127.0.0.1:${port}${path}`, port, child, stderr, stop: stopper(child) }));
 }
 
+/**
+ * Starts something on a free port. A port found free can be taken before the child binds it (an
+ * outgoing connection of any process may get it as its own end): the child then says the port is
+ * in use, and another is tried.
+ */
+async function startOnFreePort(command: string, args: (port: number) => string[], what: string, path = '/mcp'): Promise<Running> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await started(command, args(port), what, port, path);
+    } catch (error) {
+      if (attempt >= 5 || !/in use|EADDRINUSE/i.test(String(error))) throw error;
+    }
+  }
+}
+
 /** The TypeScript SDK v2 peer server on Streamable HTTP (dual-era unless `modernOnly`). */
 export function startTsServer(options: { modernOnly?: boolean } = {}): Promise<Running> {
   return startHttpServer(process.execPath, (port) => [TS_SERVER, 'http', '--port', String(port), ...(options.modernOnly ? ['--modern-only'] : [])], 'the TypeScript peer server');
@@ -70,14 +86,12 @@ export function startTsServer(options: { modernOnly?: boolean } = {}): Promise<R
 
 /** `mcp-tap record --url URL --listen` in front of an HTTP server, recording to `name`. */
 export async function startRecordingProxy(store: string, name: string, upstreamUrl: string, extra: string[] = []): Promise<Running> {
-  const port = await freePort();
-  return started(process.execPath, [CLI, 'record', '-q', '--store', store, '--name', name, '--url', upstreamUrl, '--listen', `127.0.0.1:${port}`, ...extra], 'mcp-tap record', port);
+  return startOnFreePort(process.execPath, (port) => [CLI, 'record', '-q', '--store', store, '--name', name, '--url', upstreamUrl, '--listen', `127.0.0.1:${port}`, ...extra], 'mcp-tap record');
 }
 
 /** `mcp-tap replay TAPE --listen`. */
 export async function startReplayServer(store: string, name: string, extra: string[] = []): Promise<Running> {
-  const port = await freePort();
-  return started(process.execPath, [CLI, 'replay', name, '--store', store, '--listen', `127.0.0.1:${port}`, ...extra], 'mcp-tap replay', port);
+  return startOnFreePort(process.execPath, (port) => [CLI, 'replay', name, '--store', store, '--listen', `127.0.0.1:${port}`, ...extra], 'mcp-tap replay');
 }
 
 /**
@@ -173,6 +187,5 @@ export function runPythonClient(python: string, client: string, mode: string, ta
 
 /** A server started on HTTP for one step: any command that listens on the port it is given. */
 export async function startHttpServer(command: string, args: (port: number) => string[], what: string, path = '/mcp'): Promise<Running> {
-  const port = await freePort();
-  return started(command, args(port), what, port, path);
+  return startOnFreePort(command, args, what, path);
 }

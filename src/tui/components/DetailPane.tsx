@@ -1,66 +1,82 @@
-/** The selected frame (or paused message) as pretty JSON; both versions when an interceptor or a person changed it. */
+/**
+ * The selected exchange (or event), read in full: its summary and every message, wrapped to the
+ * pane, scrolled with the keys when the pane has the focus, matches of the last search shown.
+ */
 import { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import { selectedIndex, selectedPaused, type TuiState } from '../state.js';
-import { arrow, fit, idText, latencyText, prettyJson, whatText } from '../format.js';
+import { selectedRow, type TuiState } from '../state.js';
+import type { Controller } from '../controller.js';
+import { detailOf, lineOfPart, type DetailLine } from '../detail.js';
+import { partsOf } from '../list-view.js';
+import { clip, fit } from '../text.js';
 
-interface Shown {
-  title: string;
-  /** Blocks of text, each with a heading when there is more than one. */
-  blocks: { heading?: string; text: string; color?: string }[];
-}
-
-function shownOf(state: TuiState): Shown | undefined {
-  if (state.focus === 'paused') {
-    const paused = selectedPaused(state);
-    if (!paused) return undefined;
-    return {
-      title: `paused #${paused.pauseId} ${arrow(paused.direction)} ${paused.kind} ${whatText(paused)} ${idText(paused.id)}`,
-      blocks: [{ text: paused.text, color: 'yellow' }],
-    };
-  }
-  const frame = state.log.visibleAt(selectedIndex(state));
-  if (!frame) return undefined;
-  const title = `#${frame.seq} ${arrow(frame.direction)} ${frame.kind} ${whatText(frame)} ${idText(frame.id)} ${latencyText(frame.latencyMs)} ${frame.action}${frame.note ? ` (${frame.note})` : ''}`;
-  if (frame.original === undefined) return { title, blocks: [{ text: frame.text }] };
-  return {
-    title,
-    blocks: [
-      { heading: 'sent on (edited):', text: frame.text, color: 'magenta' },
-      { heading: 'as it arrived:', text: frame.original, color: 'gray' },
-    ],
-  };
-}
-
-/** The lines to draw: each block gets a fair share of the height, cut with "…" when longer. */
-function linesOf(shown: Shown, width: number, height: number): { text: string; color?: string; bold?: boolean }[] {
-  const lines: { text: string; color?: string; bold?: boolean }[] = [];
-  const share = Math.max(2, Math.floor(height / shown.blocks.length));
-  for (const block of shown.blocks) {
-    const room = share - (block.heading ? 1 : 0);
-    if (block.heading) lines.push({ text: fit(block.heading, width), bold: true, color: block.color });
-    const body = prettyJson(block.text).split('\n');
-    const visible = body.length > room ? [...body.slice(0, room - 1), `… ${body.length - room + 1} more lines`] : body;
-    for (const line of visible) lines.push({ text: fit(line, width), color: block.color });
-  }
-  return lines.slice(0, height);
-}
-
-export function DetailPane({ state, width, height }: { state: TuiState; width: number; height: number }) {
-  const shown = shownOf(state);
-  const inner = Math.max(1, height - 3);
-  // Pretty-printing is the costly part; redo it only when the selection or the size changes.
-  const key = shown ? `${shown.title}\u0000${shown.blocks.map((b) => b.text).join('\u0000')}` : '';
-  const lines = useMemo(() => (shown ? linesOf(shown, width - 2, inner) : []), [key, width, inner]);
-  return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="gray" overflow="hidden">
-      <Text bold wrap="truncate-end">
-        {fit(shown?.title ?? 'nothing selected', width - 2)}
+/** A line with each occurrence of `needle` (case-insensitive) inverted. */
+function Highlighted({ line, needle, width }: { line: DetailLine; needle?: string; width: number }) {
+  const text = fit(line.text, width);
+  if (!needle) {
+    return (
+      <Text color={line.color} bold={line.bold} wrap="truncate-end">
+        {text}
       </Text>
-      {lines.map((line, i) => (
-        <Text key={i} color={line.color} bold={line.bold} wrap="truncate-end">
-          {line.text}
+    );
+  }
+  const lower = text.toLowerCase();
+  // Lower-casing changed the length (a rare letter): no highlight rather than a wrong one.
+  if (lower.length !== text.length) {
+    return (
+      <Text color={line.color} bold={line.bold} wrap="truncate-end">
+        {text}
+      </Text>
+    );
+  }
+  const parts: { text: string; match: boolean }[] = [];
+  let at = 0;
+  for (let found = lower.indexOf(needle, at); found !== -1; found = lower.indexOf(needle, at)) {
+    if (found > at) parts.push({ text: text.slice(at, found), match: false });
+    parts.push({ text: text.slice(found, found + needle.length), match: true });
+    at = found + needle.length;
+  }
+  parts.push({ text: text.slice(at), match: false });
+  return (
+    <Text color={line.color} bold={line.bold} wrap="truncate-end">
+      {parts.map((part, i) => (
+        <Text key={i} inverse={part.match}>
+          {part.text}
         </Text>
+      ))}
+    </Text>
+  );
+}
+
+export function DetailPane({ state, controller, width, height, focused, now }: { state: TuiState; controller: Controller; width: number; height: number; focused: boolean; now: number }) {
+  const row = selectedRow(state);
+  const inner = Math.max(1, height - 3);
+  const textWidth = Math.max(10, width - 2);
+  controller.detailWidth = textWidth;
+  controller.detailHeight = inner;
+  const options = controller.detailOptions();
+  // Building the lines (pretty-printing, wrapping) is the costly part: only when what is shown changes.
+  const item = row?.item;
+  const e = item?.type === 'exchange' ? item.exchange : undefined;
+  const held = state.paused.map((p) => `${p.pauseId}:${p.timer}:${p.cancelled ? 1 : 0}:${Math.round((p.deadline - now) / 1000)}`).join(',');
+  const signature = item ? `${item.seq}|${e ? `${e.request.seq}:${e.request.action}:${e.answer?.seq}:${e.answer?.action}:${e.delivered?.seq}:${e.notifications.length}:${e.outcome}` : item.type === 'event' ? item.frame.action : ''}` : '';
+  const content = useMemo(() => (item ? detailOf(item, options) : undefined), [signature, textWidth, state.detail.raw, state.detail.diff, held]);
+  const lines = content?.lines ?? [];
+  const maxTop = Math.max(0, lines.length - inner);
+  // Selecting a part of an expanded exchange starts the pane at that part.
+  const part = e && state.selectedPart !== undefined ? partsOf(e)[state.selectedPart] : undefined;
+  const top = Math.min(maxTop, state.detail.top === 0 && part && content ? lineOfPart(content, part) : state.detail.top);
+  const shown = lines.slice(top, top + inner);
+  const needle = state.search?.toLowerCase();
+  const modes = [state.detail.raw ? 'raw' : 'pretty', state.detail.diff ? 'diff' : ''].filter(Boolean).join(' ');
+  const position = lines.length > inner ? ` ${top + 1}-${Math.min(lines.length, top + inner)}/${lines.length}` : '';
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'}>
+      <Text bold wrap="truncate-end" color={focused ? 'cyan' : undefined}>
+        {fit(`${clip(content?.title ?? 'nothing selected', Math.max(10, textWidth - 24))}  [${modes}${position}]`, textWidth)}
+      </Text>
+      {shown.map((line, i) => (
+        <Highlighted key={top + i} line={line} needle={needle} width={textWidth} />
       ))}
     </Box>
   );

@@ -2,7 +2,8 @@
 import { useState } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { ProxyStateFile } from '../../control/protocol.js';
-import { clockTime, fit } from '../format.js';
+import { clockTime } from '../format.js';
+import { fit } from '../text.js';
 
 export function Picker({ proxies, onPick }: { proxies: ProxyStateFile[]; onPick: (proxy: ProxyStateFile | undefined) => void }) {
   const [index, setIndex] = useState(0);

@@ -1,0 +1,136 @@
+// What a UI costs the proxy under a burst: 20,000 tools/call (8 in flight at a time) from the SDK
+// client through `mcp-tap record` to server-everything, with no UI, with `mcp-tap attach` in
+// another process, and with `--tui` in the proxy's own process. Run on its own (not part of
+// `npm run bench`): node bench/tui-burst.mjs [--calls 20000] [--rounds 5]
+//
+// Each UI needs a terminal, so every run happens inside a tmux pane of a private tmux server:
+// this script starts `node bench/tui-burst.mjs --drive MODE ...` in the pane, which spawns the
+// proxy (its stdio piped to the SDK client; /dev/tty is the pane) and, for `attach`, the attach
+// UI on the pane. The modes run interleaved in a shuffled order each round, so machine noise hits
+// them alike: compare the ratios to "no UI" within one run.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const CLI = join(root, 'bin', 'mcp-tap.js');
+const EVERYTHING = join(root, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
+const arg = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : process.argv[at + 1];
+};
+const CALLS = Number(arg('calls', '20000'));
+const CONCURRENCY = Number(arg('concurrency', '8'));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+if (process.argv.includes('--drive')) await drive(arg('drive'), arg('out'), arg('socket'), arg('pane'));
+else await orchestrate();
+
+/** Inside the pane: one proxy, one client, the burst; the elapsed time goes to `out` as JSON. */
+async function drive(mode, out, socket, pane) {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-tap-tui-burst-'));
+  const stateDir = join(dir, 'state');
+  const env = { ...process.env, MCP_TAP_STATE_DIR: stateDir };
+  const screen = () => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', pane], { encoding: 'utf8' });
+  const untilScreen = async (test, what) => {
+    const deadline = Date.now() + 30_000;
+    while (!test(screen())) {
+      if (Date.now() > deadline) throw new Error(`no ${what} on the pane`);
+      await sleep(100);
+    }
+  };
+  let attach;
+  try {
+    const args = [CLI, 'record', '-q', '--store', join(dir, 'tapes.db'), ...(mode === 'tui' ? ['--tui'] : []), '--', process.execPath, EVERYTHING, 'stdio'];
+    const transport = new StdioClientTransport({ command: process.execPath, args, env, stderr: 'ignore' });
+    const client = new Client({ name: 'tui-burst', version: '1.0.0' }, { capabilities: {} });
+    await client.connect(transport);
+    if (mode === 'attach') {
+      for (let i = 0; i < 200 && (!existsSync(stateDir) || readdirSync(stateDir).length === 0); i++) await sleep(50);
+      attach = spawn(process.execPath, [CLI, 'attach'], { env, stdio: 'inherit' });
+    }
+    if (mode !== 'none') await untilScreen((text) => text.includes('breakpoints'), 'UI');
+    await client.callTool({ name: 'echo', arguments: { message: 'warm-up' } });
+    let next = 0;
+    const started = performance.now();
+    const worker = async () => {
+      while (next < CALLS) {
+        next++;
+        await client.callTool({ name: 'echo', arguments: { message: `call ${next}` } });
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const elapsedMs = performance.now() - started;
+    await client.close();
+    writeFileSync(out, JSON.stringify({ mode, elapsedMs }));
+  } catch (error) {
+    writeFileSync(out, JSON.stringify({ mode, error: error.message }));
+  } finally {
+    attach?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function orchestrate() {
+  const rounds = Number(arg('rounds', '5'));
+  const socket = `mcp-tap-tui-burst-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-tap-tui-burst-'));
+  const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const times = { none: [], attach: [], tui: [] };
+  const load = [loadavg()[0]];
+  const log = (line) => process.stderr.write(`${line}\n`);
+  log(`${CALLS} calls, ${CONCURRENCY} at a time, ${rounds} rounds; ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  try {
+    // A session that outlives the runs, so the tmux server does not exit between them.
+    tmux('new-session', '-d', '-s', 'keep', 'sleep 86400');
+    for (let round = 1; round <= rounds; round++) {
+      const order = Object.keys(times).sort(() => Math.random() - 0.5);
+      for (const mode of order) {
+        const pane = `run-${round}-${mode}`;
+        const out = join(dir, `${pane}.json`);
+        // CI=... makes Ink print only a final frame; a person's terminal has no such variable.
+        const command = `env -u CI -u CONTINUOUS_INTEGRATION '${process.execPath}' '${fileURLToPath(import.meta.url)}' --drive ${mode} --out '${out}' --socket ${socket} --pane ${pane} --calls ${CALLS} --concurrency ${CONCURRENCY}`;
+        tmux('new-session', '-d', '-x', '160', '-y', '45', '-s', pane, '-c', root, command);
+        const deadline = Date.now() + 10 * 60_000;
+        while (!existsSync(out) && Date.now() < deadline) await sleep(200);
+        try {
+          tmux('kill-session', '-t', pane);
+        } catch {
+          // The pane ended with its command.
+        }
+        const result = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { mode, error: 'timed out' };
+        if (result.error) throw new Error(`${mode}, round ${round}: ${result.error}`);
+        times[mode].push(result.elapsedMs);
+        log(`round ${round} ${mode.padEnd(6)} ${(result.elapsedMs / 1000).toFixed(2)} s`);
+      }
+      load.push(loadavg()[0]);
+    }
+  } finally {
+    try {
+      tmux('kill-server');
+    } catch {
+      // Already gone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const none = median(times.none);
+  console.log(`| UI | median of ${rounds} | each run | ÷ no UI |`);
+  console.log('| --- | --- | --- | --- |');
+  for (const [mode, label] of [['none', 'no UI'], ['attach', '`mcp-tap attach`'], ['tui', '`--tui`']]) {
+    const values = times[mode];
+    console.log(`| ${label} | ${(median(values) / 1000).toFixed(2)} s | ${values.map((v) => (v / 1000).toFixed(1)).join(', ')} s | ${(median(values) / none).toFixed(2)} |`);
+  }
+  console.log(`\nload average (1 min) during the run: ${load.map((l) => l.toFixed(2)).join(' → ')} on ${cpus().length} CPUs`);
+}

@@ -27,7 +27,8 @@ export function frameView(event: FrameEvent, seq: number): FrameView {
   };
   if (summary.method !== undefined) view.method = summary.method;
   if (event.requestMethod !== undefined) view.requestMethod = event.requestMethod;
-  const toolName = event.toolName ?? toolNameOf(summary.method, isObject(event.message) ? event.message.params : undefined);
+  // Only a tools/call names a tool: anything else is not read (a message nobody reads is never parsed).
+  const toolName = event.toolName ?? (summary.method === 'tools/call' ? toolNameOf(summary.method, isObject(event.message) ? event.message.params : undefined) : undefined);
   if (toolName !== undefined) view.toolName = toolName;
   if (summary.id !== undefined) view.id = summary.id;
   if (event.latencyMs !== undefined) view.latencyMs = Math.round(event.latencyMs * 1000) / 1000;

@@ -5,13 +5,20 @@
  */
 import { CONTINUE, type InterceptAction, type Verdict } from './actions.js';
 import type { FrameEvent, InterceptContext } from './context.js';
-import { summarize } from './jsonrpc.js';
+import { summarize, type Direction, type MessageSummary } from './jsonrpc.js';
 import { PauseController, type PauseResolution } from './pause.js';
 
 export interface Interceptor {
   readonly name: string;
   /** Decides about a message; returning nothing means continue. */
   intercept?(ctx: InterceptContext): InterceptAction | void | Promise<InterceptAction | void>;
+  /**
+   * Whether intercept() may decide this message by more than its summary (its parsed body, its
+   * text, its tool): the pipeline then parses it up front, exactly as JSON.parse reads it, before
+   * the chain runs. Without it the pipeline assumes it may, for every message. A message nothing
+   * decides by its body is forwarded on what its envelope says and parsed only when read.
+   */
+  needsMessage?(direction: Direction, summary: MessageSummary): boolean;
   /** Sees every frame once the pipeline has acted on it (recording, the UI, counters). */
   observe?(event: FrameEvent): void;
   /** Called when the proxy shuts down, so buffered work can be finished. */
@@ -33,6 +40,8 @@ function isPromise<T>(value: unknown): value is Promise<T> {
 export class InterceptorChain {
   private interceptors: Interceptor[] = [];
   private observers: Interceptor[] = [];
+  /** Interceptors that decide (have intercept()). */
+  private deciders: Interceptor[] = [];
 
   constructor(readonly pauses: PauseController = new PauseController()) {}
 
@@ -62,6 +71,15 @@ export class InterceptorChain {
 
   private refreshObservers(): void {
     this.observers = this.interceptors.filter((i) => typeof i.observe === 'function');
+    this.deciders = this.interceptors.filter((i) => typeof i.intercept === 'function');
+  }
+
+  /** Whether an interceptor may decide this message by more than its summary (see Interceptor.needsMessage). */
+  needsMessage(direction: Direction, summary: MessageSummary): boolean {
+    for (const interceptor of this.deciders) {
+      if (interceptor.needsMessage === undefined || interceptor.needsMessage(direction, summary)) return true;
+    }
+    return false;
   }
 
   /** Reports a finished frame to every observing interceptor; one failing observer does not stop the rest. */
@@ -169,6 +187,33 @@ export class InterceptorChain {
   }
 
   private verdict(type: Verdict['type'], ctx: InterceptContext, state: RunState): Verdict {
+    // Every interceptor let it pass: its message is read (and parsed, when it was not yet) only if asked for.
+    if (type === 'continue' && !state.modified) return new PassVerdict(ctx, state);
     return { type, message: ctx.message, modified: state.modified, trail: state.trail, notes: state.notes };
+  }
+}
+
+/** The verdict on a message that goes on as it came: its message is the context's, read when asked for. */
+class PassVerdict implements Verdict {
+  readonly type = 'continue';
+  readonly modified = false;
+  readonly trail: string[];
+  readonly notes: string[];
+
+  constructor(
+    private readonly ctx: InterceptContext,
+    state: RunState,
+  ) {
+    this.trail = state.trail;
+    this.notes = state.notes;
+  }
+
+  get message(): unknown {
+    return this.ctx.message;
+  }
+
+  /** False while the message is not parsed yet (see MessageContext). */
+  get isRead(): boolean {
+    return (this.ctx as { isRead?: boolean }).isRead !== false;
   }
 }

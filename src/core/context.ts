@@ -14,6 +14,10 @@ export interface PendingRequest {
   sentAt: number;
   /** The request's params, for interceptors that look at the request when the answer comes. */
   params?: unknown;
+  /** For a tools/call: the tool called (so its answer is labelled without reading the params). */
+  toolName?: string;
+  /** Its `params._meta.progressToken`, when it carries one. */
+  progressToken?: JsonRpcId;
 }
 
 export interface HttpMeta {
@@ -51,6 +55,8 @@ export interface InterceptContext {
  * as recorded on tapes and streamed to the UI.
  */
 export interface FrameEvent {
+  // The pipeline's frames read `message` from the message in flight when asked (a getter): a
+  // message no observer reads as an object is never parsed. Copy what you need, not the object.
   sessionId: string;
   transport: TransportKind;
   direction: Direction;

@@ -17,8 +17,13 @@ export interface LineExcerpt {
 }
 
 export interface LineDecoderEvents {
-  /** A complete line; `sameRead` when an earlier line was completed by the same chunk (one read of the peer's stream). */
-  line(text: string, sameRead: boolean): void;
+  /**
+   * A complete line; `sameRead` when an earlier line was completed by the same chunk (one read of
+   * the peer's stream). `wire` is the line as it would be written on: its bytes and a newline
+   * (a view of the chunk when the line lay whole in it, ending in its own newline), so a message
+   * forwarded unchanged can leave as the bytes it came as.
+   */
+  line(text: string, sameRead: boolean, wire: Buffer): void;
   /** A line longer than the limit; its bytes were discarded up to the next newline. */
   oversized(byteLength: number, limit: number, excerpt: LineExcerpt): void;
 }
@@ -62,7 +67,7 @@ export class LineDecoder {
         this.pendingBytes += piece.length;
       }
       if (newline === -1) return;
-      this.endLine();
+      this.endLine(chunk, newline);
       start = newline + 1;
     }
   }
@@ -73,7 +78,8 @@ export class LineDecoder {
     if (this.pendingBytes > 0 || this.skipping) this.endLine();
   }
 
-  private endLine(): void {
+  /** `chunk` and `newline`: where the line's newline is, when it ends in a chunk (not at the stream's end). */
+  private endLine(chunk?: Buffer, newline?: number): void {
     if (this.skipping) {
       let tail = this.skippedTail;
       if (tail.length > 0 && tail[tail.length - 1] === CARRIAGE_RETURN) tail = tail.subarray(0, -1);
@@ -85,13 +91,20 @@ export class LineDecoder {
       this.events.oversized(bytes, this.maxBytes, excerpt);
       return;
     }
-    let bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    const parts = this.pending;
+    let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.pendingBytes);
+    const single = parts.length === 1;
+    parts.length = 0;
     this.pendingBytes = 0;
-    if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1);
+    const crlf = bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN;
+    if (crlf) bytes = bytes.subarray(0, -1);
     const text = bytes.toString('utf8');
-    if (text.trim().length === 0) return;
-    this.events.line(text, this.linesInChunk++ > 0);
+    if (text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim().length === 0)) return;
+    // The line and its newline: still in the chunk when it lay whole in it, else copied once.
+    const at = chunk === undefined ? -1 : bytes.byteOffset - chunk.byteOffset;
+    const whole = single && !crlf && chunk !== undefined && bytes.buffer === chunk.buffer && at >= 0 && at + bytes.length === newline;
+    const wire = whole ? chunk.subarray(at, newline + 1) : withNewline(bytes);
+    this.events.line(text, this.linesInChunk++ > 0, wire);
   }
 }
 
@@ -117,6 +130,13 @@ function lastBytes(parts: Buffer[], n: number): Buffer {
     length += taken[0]!.length;
   }
   return Buffer.concat(taken, length);
+}
+
+function withNewline(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length + 1);
+  bytes.copy(out);
+  out[bytes.length] = NEWLINE;
+  return out;
 }
 
 /** Frames one message for a newline-delimited stream. */

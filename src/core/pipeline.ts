@@ -5,7 +5,7 @@
  */
 import { actionLabel, type Verdict } from './actions.js';
 import type { InterceptorChain } from './chain.js';
-import type { FrameEvent, InterceptContext, PendingRequest, TransportKind } from './context.js';
+import type { InterceptContext, PendingRequest, TransportKind } from './context.js';
 import {
   describeId,
   describeParseError,
@@ -25,6 +25,8 @@ import {
 } from './jsonrpc.js';
 import type { Logger } from './log.js';
 import { frameEventFor } from './frame-event.js';
+import { scanEnvelope, type Envelope } from './envelope.js';
+import { ForwardedRequest, MessageContext, progressTokenOf, ReportedFrame, type MessageSource } from './lazy-message.js';
 import { silentLogger } from './log.js';
 import { errorCodeForEra, requestEra, resultForEra, type Era } from './era.js';
 import type { SessionManager } from '../session/manager.js';
@@ -139,33 +141,42 @@ export class Pipeline {
     const receivedAt = performance.now();
     let message: unknown = meta?.parsed;
     let parseError: string | undefined;
+    let envelope: Envelope | undefined;
     if (message === undefined) {
-      try {
-        message = JSON.parse(raw);
-      } catch (error) {
-        parseError = describeParseError(error);
+      // The envelope tells what the message is; it is parsed now only when something that decides
+      // will look at it (rules, armed breakpoints), and otherwise only if something reads it.
+      envelope = scanEnvelope(raw);
+      if (envelope !== undefined && this.chain.needsMessage(direction, envelope.summary)) envelope = undefined;
+      if (envelope === undefined) {
+        try {
+          message = JSON.parse(raw);
+        } catch (error) {
+          parseError = describeParseError(error);
+        }
+      } else {
+        message = MessageContext.UNREAD;
       }
     }
-    const summary: MessageSummary = parseError === undefined ? summarize(message) : { kind: 'invalid', hasId: false };
+    const summary: MessageSummary = envelope !== undefined ? envelope.summary : parseError === undefined ? summarize(message) : { kind: 'invalid', hasId: false };
     let request: PendingRequest | undefined;
     const flags: string[] = [];
     if (summary.kind === 'response' || summary.kind === 'error') {
       request = this.settle(link, opposite(direction), summary.id);
-      if (request && direction === 's2c' && link.resent.has(idKey(summary.id))) flags.push('resent');
+      if (request && direction === 's2c' && link.resent.size > 0 && link.resent.has(idKey(summary.id))) flags.push('resent');
     } else if (summary.kind === 'batch' && Array.isArray(message)) {
       // A batch of answers settles its requests item by item (JSON-RPC batches, MCP before 2025-06-18).
       for (const item of message) {
         const s = summarize(item);
         if (s.kind === 'response' || s.kind === 'error') this.settle(link, opposite(direction), s.id);
       }
-    } else if (summary.kind === 'request' && direction === 'c2s' && link.resent.has(idKey(summary.id))) {
+    } else if (summary.kind === 'request' && direction === 'c2s' && link.resent.size > 0 && link.resent.has(idKey(summary.id))) {
       flags.push('resent');
     }
     // Recorded per frame, so a replay can send together what the peer sent together.
     if (meta?.sameRead) flags.push('same-read');
-    const ctx: InterceptContext = {
-      sessionId: link.session.id,
-      transport: link.session.transport,
+    const ctx = new MessageContext(
+      link.session.id,
+      link.session.transport,
       direction,
       raw,
       message,
@@ -173,10 +184,12 @@ export class Pipeline {
       parseError,
       receivedAt,
       request,
-      http: meta?.http,
-      relatedRequestId: meta?.relatedRequestId,
+      meta?.http,
+      meta?.relatedRequestId,
       flags,
-    };
+      envelope?.toolName,
+      meta?.wire,
+    );
     if (summary.method === 'notifications/cancelled' && this.cancelHeld(link, ctx)) return;
     const verdict = this.chain.intercept(ctx);
     if (verdict instanceof Promise) {
@@ -197,7 +210,7 @@ export class Pipeline {
     const request = pending.get(key);
     if (!request) return undefined;
     pending.delete(key);
-    const token = progressTokenOf(request.params);
+    const token = tokenOf(request);
     if (token !== undefined) link.progress.delete(idKey(token));
     return request;
   }
@@ -208,7 +221,7 @@ export class Pipeline {
    * goes no further, since the other side never saw the request. It is reported once the dropped
    * request's own frame is out (a few promise turns away), so the tape reads in order.
    */
-  private cancelHeld(link: Link, ctx: InterceptContext): boolean {
+  private cancelHeld(link: Link, ctx: MessageContext): boolean {
     const params = isObject(ctx.message) && isObject(ctx.message.params) ? ctx.message.params : undefined;
     const requestId = params?.requestId;
     if (typeof requestId !== 'string' && typeof requestId !== 'number') return false;
@@ -227,7 +240,7 @@ export class Pipeline {
   }
 
   /** `inTurn`: decided at once, so the message may still leave with the one it arrived with. */
-  private act(link: Link, ctx: InterceptContext, verdict: Verdict, inTurn = true): void {
+  private act(link: Link, ctx: MessageContext, verdict: Verdict, inTurn = true): void {
     switch (verdict.type) {
       case 'continue':
         return this.forward(link, ctx, verdict, inTurn);
@@ -238,23 +251,26 @@ export class Pipeline {
     }
   }
 
-  private forward(link: Link, ctx: InterceptContext, verdict: Verdict, inTurn: boolean): void {
-    const text = verdict.modified ? JSON.stringify(verdict.message) : ctx.raw;
+  private forward(link: Link, ctx: MessageContext, verdict: Verdict, inTurn: boolean): void {
+    const modified = verdict.modified;
+    const text = modified ? JSON.stringify(verdict.message) : ctx.raw;
     const summary = ctx.summary;
     const now = performance.now();
     if (summary.kind === 'request') {
-      const params = isObject(verdict.message) ? verdict.message.params : undefined;
-      link.pending[ctx.direction].set(idKey(summary.id), { id: summary.id ?? null, method: summary.method!, sentAt: now, params });
-      const token = progressTokenOf(params);
-      if (token !== undefined) link.progress.set(idKey(token), summary.id ?? null);
+      const toolName = summary.method !== 'tools/call' ? undefined : modified ? toolNameOf(summary.method, paramsOf(verdict.message)) : ctx.toolName;
+      const request = new ForwardedRequest(summary.id ?? null, summary.method!, now, verdict, toolName);
+      // A message read only by its envelope names no progress token unless its text does.
+      if (modified || ctx.isRead || text.includes('"progressToken"')) request.progressToken = progressTokenOf(request.params);
+      link.pending[ctx.direction].set(idKey(summary.id), request);
+      if (request.progressToken !== undefined) link.progress.set(idKey(request.progressToken), summary.id ?? null);
     } else if (summary.kind === 'batch' && Array.isArray(verdict.message)) {
       this.trackBatch(link, ctx.direction, verdict.message, now);
     } else if (summary.method === 'notifications/cancelled') {
       // A cancelled request is owed no answer (a closed subscriptions/listen stream never gets one).
       this.forgetCancelled(link, ctx.direction, verdict.message);
     }
-    this.updateSession(link, ctx, verdict.message);
-    this.emit(link, ctx, verdict, { text, message: verdict.message, summary, original: verdict.modified ? ctx.raw : undefined });
+    this.updateSession(link, ctx, verdict);
+    this.emit(link, ctx, verdict, { text, source: verdict, summary, original: modified ? ctx.raw : undefined });
     if (ctx.direction === 'c2s' && link.upstreamGone !== undefined) {
       this.undelivered(link, 'c2s', text, link.upstreamGone);
       return;
@@ -262,7 +278,7 @@ export class Pipeline {
     if (ctx.direction === 's2c' && this.answersResent(link, summary)) return;
     const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
     const sameRead = inTurn && ctx.flags.includes('same-read');
-    target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict.message), http: ctx.http, sameRead });
+    target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict), http: ctx.http, sameRead, wire: modified ? undefined : ctx.wire });
   }
 
   /** An answer to a request the proxy sent for a console: it ends there (and the id is forgotten). */
@@ -279,7 +295,7 @@ export class Pipeline {
     const request = pending.get(idKey(requestId));
     if (!request) return;
     pending.delete(idKey(requestId));
-    const token = progressTokenOf(request.params);
+    const token = tokenOf(request);
     if (token !== undefined) link.progress.delete(idKey(token));
   }
 
@@ -295,9 +311,11 @@ export class Pipeline {
    * The pending request a server message belongs with: what the wire said, or for progress, the
    * request whose token it carries. Lets an HTTP client get it on that request's stream.
    */
-  private relatedRequest(link: Link, ctx: InterceptContext, message: unknown): JsonRpcId | undefined {
+  private relatedRequest(link: Link, ctx: InterceptContext, verdict: Verdict): JsonRpcId | undefined {
     if (ctx.relatedRequestId !== undefined) return ctx.relatedRequestId;
-    if (ctx.direction !== 's2c' || ctx.summary.method !== 'notifications/progress' || !isObject(message) || !isObject(message.params)) return undefined;
+    if (ctx.direction !== 's2c' || ctx.summary.method !== 'notifications/progress') return undefined;
+    const message = verdict.message;
+    if (!isObject(message) || !isObject(message.params)) return undefined;
     const token = message.params.progressToken;
     return token === undefined || token === null || typeof token === 'object' || typeof token === 'boolean' ? undefined : link.progress.get(idKey(token));
   }
@@ -325,12 +343,12 @@ export class Pipeline {
     this.synthesize(link, opposite(direction), errorResponse(request.id, errorCodeForEra(ErrorCode.UpstreamClosed, eraOf(request)), why), 'synthesized', { request, flags: [sent ? 'unanswered' : 'undelivered'] });
   }
 
-  private block(link: Link, ctx: InterceptContext, verdict: Verdict): void {
+  private block(link: Link, ctx: MessageContext, verdict: Verdict): void {
     const reason = verdict.reason ?? 'blocked';
     // The answer is in the era of the request it answers: a modern request gets mcp-tap's modern codes.
     const era = ctx.request ? eraOf(ctx.request) : requestEra(ctx.message);
     const code = errorCodeForEra(verdict.code ?? ErrorCode.Blocked, era);
-    this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
+    this.emit(link, ctx, verdict, { text: ctx.raw, source: ctx, summary: ctx.summary });
     const kind = ctx.summary.kind;
     if (verdict.answer === false) return;
     if (kind === 'request' || (kind === 'invalid' && ctx.direction === 'c2s')) {
@@ -351,8 +369,8 @@ export class Pipeline {
     }
   }
 
-  private mock(link: Link, ctx: InterceptContext, verdict: Verdict): void {
-    this.emit(link, ctx, verdict, { text: ctx.raw, message: ctx.message, summary: ctx.summary });
+  private mock(link: Link, ctx: MessageContext, verdict: Verdict): void {
+    this.emit(link, ctx, verdict, { text: ctx.raw, source: ctx, summary: ctx.summary });
     if (ctx.summary.kind === 'request') {
       this.reply(link, ctx, mockFor(ctx.summary.id ?? null, verdict.response, requestEra(ctx.message)), 'mock');
     } else if ((ctx.summary.kind === 'response' || ctx.summary.kind === 'error') && ctx.request) {
@@ -457,17 +475,20 @@ export class Pipeline {
     }
   }
 
-  private updateSession(link: Link, ctx: InterceptContext, message: unknown): void {
+  private updateSession(link: Link, ctx: InterceptContext, verdict: Verdict): void {
     const { summary, direction } = ctx;
     this.sessions.update(link.session.id, (session) => {
       session.counters[direction]++;
-      if (!isObject(message)) return;
-      if (summary.kind === 'request' && summary.method === 'initialize' && isObject(message.params)) {
+      if (summary.kind === 'request' && summary.method === 'initialize') {
+        const message = verdict.message;
+        if (!isObject(message) || !isObject(message.params)) return;
         const params = message.params;
         if (isObject(params.clientInfo)) session.clientInfo = params.clientInfo;
         if (params.capabilities !== undefined) session.clientCapabilities = params.capabilities;
         if (typeof params.protocolVersion === 'string') session.protocolVersion = params.protocolVersion;
-      } else if (summary.kind === 'response' && ctx.request?.method === 'initialize' && isObject(message.result)) {
+      } else if (summary.kind === 'response' && ctx.request?.method === 'initialize') {
+        const message = verdict.message;
+        if (!isObject(message) || !isObject(message.result)) return;
         const result = message.result;
         if (isObject(result.serverInfo)) session.serverInfo = result.serverInfo;
         if (result.capabilities !== undefined) session.serverCapabilities = result.capabilities as JsonValue;
@@ -479,42 +500,34 @@ export class Pipeline {
 
   private emit(
     link: Link,
-    ctx: InterceptContext,
+    ctx: MessageContext,
     verdict: Verdict,
-    sent: { text: string; message: unknown; summary: MessageSummary; original?: string },
+    sent: { text: string; source: MessageSource; summary: MessageSummary; original?: string },
   ): void {
     // The block reason belongs on the tape even when earlier steps (a delay, a pause) left notes.
     const notes = verdict.reason === undefined ? verdict.notes : [...verdict.notes, verdict.reason];
-    const note = notes.length > 0 ? notes.join('; ') : undefined;
-    const event: FrameEvent = {
-      sessionId: link.session.id,
-      transport: link.session.transport,
-      direction: ctx.direction,
-      at: performance.now(),
-      text: sent.text,
-      message: sent.message,
-      summary: sent.summary,
-      original: sent.original,
-      action: actionLabel(verdict),
-      flags: ctx.flags,
-      note,
-    };
+    const event = new ReportedFrame(link.session.id, link.session.transport, ctx.direction, performance.now(), sent.text, sent.source, sent.summary, actionLabel(verdict), ctx.flags);
+    if (sent.original !== undefined) event.original = sent.original;
+    if (notes.length > 0) event.note = notes.join('; ');
     if (ctx.pauseId !== undefined) event.pauseId = ctx.pauseId;
     if (ctx.request) {
       event.latencyMs = ctx.receivedAt - ctx.request.sentAt;
       event.requestMethod = ctx.request.method;
-      event.toolName = toolNameOf(ctx.request.method, ctx.request.params);
+      event.toolName = ctx.request.toolName ?? (ctx.request.method === 'tools/call' ? toolNameOf(ctx.request.method, ctx.request.params) : undefined);
     } else if (sent.summary.method === 'tools/call') {
-      event.toolName = toolNameOf(sent.summary.method, isObject(sent.message) ? sent.message.params : undefined);
+      event.toolName = sent.source === ctx || !verdict.modified ? ctx.toolName : toolNameOf(sent.summary.method, paramsOf(sent.source.message));
     }
     this.chain.notify(event);
   }
 }
 
-function progressTokenOf(params: unknown): JsonRpcId | undefined {
-  if (!isObject(params) || !isObject(params._meta)) return undefined;
-  const token = params._meta.progressToken;
-  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+/** A request's progress token, as the pipeline noted it or from its params. */
+function tokenOf(request: PendingRequest): JsonRpcId | undefined {
+  return request instanceof ForwardedRequest ? request.progressToken : progressTokenOf(request.params);
+}
+
+function paramsOf(message: unknown): unknown {
+  return isObject(message) ? message.params : undefined;
 }
 
 /** The era of a forwarded request, from what it carried. */

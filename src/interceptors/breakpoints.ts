@@ -85,6 +85,11 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
     return this.breakpoints.filter((b) => b.enabled).length;
   }
 
+  /** A filter may test anything about a message: while one is armed, messages are parsed for it. */
+  needsMessage(): boolean {
+    return this.breakpoints.some((b) => b.enabled);
+  }
+
   intercept(ctx: InterceptContext): InterceptAction | undefined {
     const breakpoints = this.breakpoints;
     if (breakpoints.length === 0) return undefined;

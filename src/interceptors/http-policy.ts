@@ -168,6 +168,11 @@ export class HttpPolicyInterceptor implements Interceptor {
     return out;
   }
 
+  /** It changes the headers passed on, never by the message. */
+  needsMessage(): boolean {
+    return false;
+  }
+
   intercept(ctx: InterceptContext): void {
     if (!ctx.http || ctx.direction !== 'c2s') return;
     // Later interceptors and the upstream see only what may be passed on.

@@ -33,6 +33,11 @@ export class McpInterceptor implements Interceptor {
 
   constructor(private readonly logger: Logger = silentLogger) {}
 
+  /** It goes by the summary; what it says about malformed text comes from a parse the pipeline makes anyway. */
+  needsMessage(): boolean {
+    return false;
+  }
+
   intercept(ctx: InterceptContext): InterceptAction | void {
     const { kind } = ctx.summary;
     if (kind === 'invalid') return this.invalid(ctx);

@@ -65,6 +65,11 @@ export class RateLimitInterceptor implements Interceptor {
     for (const key of this.buckets.keys()) if (!key.endsWith('\u0000*')) this.buckets.delete(key);
   }
 
+  /** Limits go by the summary's method alone. */
+  needsMessage(): boolean {
+    return false;
+  }
+
   intercept(ctx: InterceptContext): InterceptAction | void {
     if (ctx.direction !== 'c2s' || ctx.summary.kind !== 'request') return;
     const method = ctx.summary.method ?? '';

@@ -43,6 +43,11 @@ export class RulesInterceptor implements Interceptor {
     return this.current;
   }
 
+  /** A rule's filter may test anything about a message, and its action may read it. */
+  needsMessage(): boolean {
+    return this.compiled.length > 0;
+  }
+
   intercept(ctx: InterceptContext): InterceptAction | void {
     const rules = this.compiled;
     if (rules.length === 0) return;

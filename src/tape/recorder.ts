@@ -15,7 +15,8 @@
  * `flush()` writes everything, synchronously, so it is safe to call from exit and signal handlers.
  */
 import type { FrameEvent } from '../core/context.js';
-import { envelopeOf, serverInfoOf } from '../core/era.js';
+import { envelopeOf, META, serverInfoOf } from '../core/era.js';
+import { mayHold } from '../core/lazy-message.js';
 import { isObject, type JsonValue } from '../core/jsonrpc.js';
 import { isBusy } from './errors.js';
 import { Redactor } from './redact.js';
@@ -245,7 +246,11 @@ export class TapeRecorder {
     let message: string;
     let paths: string[];
     try {
-      if (event.message === undefined) {
+      if (!this.redactor.mayChange(event.text)) {
+        // Nothing here could be a secret: the text as it is, and the message is never parsed for it.
+        message = event.text;
+        paths = [];
+      } else if (event.message === undefined) {
         // Not JSON (a malformed line, a server's stray output): its text is redacted as text.
         message = this.redactor.redactText(event.text);
         paths = message === event.text ? [] : ['(text)'];
@@ -466,7 +471,7 @@ export class TapeRecorder {
    * the next batch, in its transaction.
    */
   private noteSessionInfo(event: FrameEvent): void {
-    if (!isObject(event.message)) return;
+    if (!this.maySayInfo(event) || !isObject(event.message)) return;
     if (this.noteModernInfo(event)) return;
     const isInitRequest = event.summary.kind === 'request' && event.summary.method === 'initialize';
     const isInitResponse = event.summary.kind === 'response' && event.requestMethod === 'initialize';
@@ -485,6 +490,24 @@ export class TapeRecorder {
 
   /** Conversations whose session info is known already (modern info is noted once per conversation and side). */
   private readonly noted = new Set<string>();
+
+  /**
+   * Whether an event may tell something of its session (initialize, or a modern envelope or
+   * server info not noted yet), judged without parsing it: the rest, nearly every frame, is
+   * left unparsed.
+   */
+  private maySayInfo(event: FrameEvent): boolean {
+    const { summary } = event;
+    if (summary.kind === 'request') {
+      if (summary.method === 'initialize') return true;
+      return event.direction === 'c2s' && !this.noted.has(`c\u0000${event.sessionId}`) && mayHold(event, META.protocolVersion);
+    }
+    if (summary.kind === 'response') {
+      if (event.requestMethod === 'initialize') return true;
+      return event.direction === 's2c' && !this.noted.has(`s\u0000${event.sessionId}`) && (event.requestMethod === 'server/discover' || mayHold(event, META.serverInfo));
+    }
+    return false;
+  }
 
   /** The modern half of noteSessionInfo; true when the event was a modern message it looked at. */
   private noteModernInfo(event: FrameEvent): boolean {

@@ -79,6 +79,14 @@ export class Redactor {
     return [...this.rules, ...(this.defaults ? DEFAULT_DESCRIPTION : [])];
   }
 
+  /**
+   * Whether redact() or redactText() could change a message with this text. When not (nearly
+   * always), the text goes on the tape as it is and the message need not be parsed for it.
+   */
+  mayChange(text: string): boolean {
+    return this.paths.length > 0 || this.keyPatterns.length > 0 || ((this.defaults || this.known.length > 0) && mayHoldSecret(text, this.known));
+  }
+
   /** Redacts a parsed message; `text` (its JSON) lets the common case skip the walk entirely. */
   redact<T>(value: T, text?: string): RedactResult<T> {
     const paths: string[] = [];

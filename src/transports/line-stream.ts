@@ -5,7 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { TransportKind } from '../core/context.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder, encodeLine } from '../core/framing.js';
-import { SAME_READ, type CloseInfo, type SendMeta, type Transport } from './transport.js';
+import type { CloseInfo, SendMeta, Transport } from './transport.js';
 
 export interface LineStreamOptions {
   maxMessageBytes?: number;
@@ -21,8 +21,13 @@ export class LineStreamTransport implements Transport {
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
   private closed = false;
-  /** Lines of the write being gathered: messages that came in one read of the peer leave in one write. */
-  private pending: string[] = [];
+  /**
+   * Lines of the write being gathered (with their newlines): messages that came in one read of the
+   * peer leave in one write. Bytes for a message forwarded as it came, text for one the proxy made
+   * or changed.
+   */
+  private pending: (string | Buffer)[] = [];
+  private pendingBytes = false;
   private flushQueued = false;
   private readonly decoder: LineDecoder;
 
@@ -34,7 +39,7 @@ export class LineStreamTransport implements Transport {
   ) {
     this.decoder = new LineDecoder(
       {
-        line: (text, sameRead) => (sameRead ? this.onmessage?.(text, SAME_READ) : this.onmessage?.(text)),
+        line: (text, sameRead, wire) => this.onmessage?.(text, sameRead ? { sameRead, wire } : { wire }),
         oversized: (bytes, limit, excerpt) => this.onoversized?.(bytes, limit, excerpt),
       },
       options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
@@ -61,13 +66,19 @@ export class LineStreamTransport implements Transport {
     // them (rather than re-stringifying) keeps big integer ids and -0 exactly as sent.
     // includes() rather than a regular expression for the check: it runs on every message, and
     // scanning for one character is about 20 times faster (1 µs against 50 ns for 2 KB).
-    const folded = text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, ' ') : text;
+    const multiline = text.includes('\n') || text.includes('\r');
     // The peer's boundaries are kept: what it wrote in one go (one read here) leaves in one write,
     // at the end of the tick, so a batch costs one system call; what it wrote apart leaves apart,
     // even within one tick. A client that drops a progress notification read together with the
     // answer (as the MCP SDK does) then sees no more of that through the proxy than without it.
     if (this.pending.length > 0 && meta?.sameRead !== true) this.flush();
-    this.pending.push(encodeLine(folded));
+    // The bytes it came as, when it goes on unchanged (a CR inside is folded like any other).
+    if (meta?.wire !== undefined && !multiline) {
+      this.pending.push(meta.wire);
+      this.pendingBytes = true;
+    } else {
+      this.pending.push(encodeLine(multiline ? text.replace(/[\r\n]/g, ' ') : text));
+    }
     if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(this.flushAtTickEnd);
@@ -78,9 +89,13 @@ export class LineStreamTransport implements Transport {
   protected flush(): void {
     const lines = this.pending;
     if (lines.length === 0) return;
+    const bytes = this.pendingBytes;
     this.pending = [];
+    this.pendingBytes = false;
     if (this.output.destroyed || this.output.writableEnded) return;
-    this.output.write(lines.length === 1 ? lines[0]! : lines.join(''));
+    if (lines.length === 1) this.output.write(lines[0]!);
+    else if (!bytes) this.output.write(lines.join(''));
+    else this.output.write(joinBytes(lines));
   }
 
   /** One function for the transport's life, not a closure per message. */
@@ -105,4 +120,23 @@ export class LineStreamTransport implements Transport {
     this.closed = true;
     this.onclose?.(info);
   }
+}
+
+/**
+ * Lines gathered for one write, as one buffer: the span of the chunk they came in when they lie
+ * in it one after the other (messages of one read forwarded unchanged), else a copy.
+ */
+function joinBytes(lines: (string | Buffer)[]): Buffer {
+  const first = lines[0]!;
+  if (typeof first !== 'string') {
+    let end = first.byteOffset + first.length;
+    let contiguous = true;
+    for (let i = 1; i < lines.length && contiguous; i++) {
+      const line = lines[i]!;
+      contiguous = typeof line !== 'string' && line.buffer === first.buffer && line.byteOffset === end;
+      if (contiguous) end += (line as Buffer).length;
+    }
+    if (contiguous) return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+  }
+  return Buffer.concat(lines.map((line) => (typeof line === 'string' ? Buffer.from(line) : line)));
 }

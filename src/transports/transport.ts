@@ -18,6 +18,11 @@ export interface ReceiveMeta {
   parsed?: unknown;
   /** It came in the same read of the peer's stream as the message before it (stdio). */
   sameRead?: boolean;
+  /**
+   * The message as it came off a byte stream, its newline included (stdio): what a stream
+   * transport writes when the message is forwarded unchanged, so it leaves as the bytes it came as.
+   */
+  wire?: Buffer;
 }
 
 /** The meta of a message that came in the same read as the one before: one object, never changed. */
@@ -35,6 +40,8 @@ export interface SendMeta {
    * one write. Without it, a message leaves in a write of its own, as the peer wrote it.
    */
   sameRead?: boolean;
+  /** The bytes the message came as (ReceiveMeta.wire), when it goes on unchanged. */
+  wire?: Buffer;
 }
 
 export interface CloseInfo {

@@ -33,6 +33,8 @@ interface RunState {
 
 type Step = 'next' | Verdict;
 
+const newRunState = (): RunState => ({ modified: false, trail: [], notes: [] });
+
 function isPromise<T>(value: unknown): value is Promise<T> {
   return typeof (value as Promise<T> | undefined)?.then === 'function';
 }
@@ -98,9 +100,24 @@ export class InterceptorChain {
   }
 
   intercept(ctx: InterceptContext): Verdict | Promise<Verdict> {
-    const state: RunState = { modified: false, trail: [], notes: [] };
     // A snapshot, so that (un)registering during an asynchronous run does not shift indices.
-    return this.runFrom(this.interceptors, 0, ctx, state);
+    const list = this.deciders;
+    // Most messages pass every interceptor untouched: that costs no bookkeeping at all.
+    for (let i = 0; i < list.length; i++) {
+      const interceptor = list[i]!;
+      let action: InterceptAction | void | Promise<InterceptAction | void>;
+      try {
+        action = interceptor.intercept!(ctx);
+      } catch (error) {
+        const run = newRunState();
+        return this.take(list, i, ctx, run, this.failed(interceptor, error, run)) ?? this.runFrom(list, i + 1, ctx, run);
+      }
+      if (action !== undefined) {
+        const run = newRunState();
+        return this.take(list, i, ctx, run, action) ?? this.runFrom(list, i + 1, ctx, run);
+      }
+    }
+    return new PassVerdict(ctx);
   }
 
   private runFrom(list: Interceptor[], start: number, ctx: InterceptContext, state: RunState): Verdict | Promise<Verdict> {
@@ -113,18 +130,23 @@ export class InterceptorChain {
         action = this.failed(interceptor, error, state);
       }
       if (action === undefined) continue;
-      const step = isPromise<InterceptAction | void>(action)
-        ? action.then(
-            (a) => this.apply(a ?? CONTINUE, ctx, state),
-            (error: unknown) => this.apply(this.failed(interceptor, error, state), ctx, state),
-          )
-        : this.apply(action, ctx, state);
-      if (isPromise<Step>(step)) {
-        return step.then((s) => (s === 'next' ? this.runFrom(list, i + 1, ctx, state) : s));
-      }
-      if (step !== 'next') return step;
+      const verdict = this.take(list, i, ctx, state, action);
+      if (verdict !== undefined) return verdict;
     }
     return this.verdict('continue', ctx, state);
+  }
+
+  /** Acts on interceptor `i`'s action: the verdict (or its promise), or undefined to go on with the next interceptor. */
+  private take(list: Interceptor[], i: number, ctx: InterceptContext, state: RunState, action: InterceptAction | Promise<InterceptAction | void>): Verdict | Promise<Verdict> | undefined {
+    const interceptor = list[i]!;
+    const step = isPromise<InterceptAction | void>(action)
+      ? action.then(
+          (a) => this.apply(a ?? CONTINUE, ctx, state),
+          (error: unknown) => this.apply(this.failed(interceptor, error, state), ctx, state),
+        )
+      : this.apply(action, ctx, state);
+    if (isPromise<Step>(step)) return step.then((s) => (s === 'next' ? this.runFrom(list, i + 1, ctx, state) : s));
+    return step === 'next' ? undefined : step;
   }
 
   /** A throwing interceptor must not take the proxy down or swallow the message: it is skipped. */
@@ -193,6 +215,8 @@ export class InterceptorChain {
   }
 }
 
+const NOTHING: string[] = Object.freeze([]) as unknown as string[];
+
 /** The verdict on a message that goes on as it came: its message is the context's, read when asked for. */
 class PassVerdict implements Verdict {
   readonly type = 'continue';
@@ -202,10 +226,10 @@ class PassVerdict implements Verdict {
 
   constructor(
     private readonly ctx: InterceptContext,
-    state: RunState,
+    state?: RunState,
   ) {
-    this.trail = state.trail;
-    this.notes = state.notes;
+    this.trail = state?.trail ?? NOTHING;
+    this.notes = state?.notes ?? NOTHING;
   }
 
   get message(): unknown {

@@ -40,8 +40,6 @@ const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** A JSON number, as an id must be written for the scan to read it. */
-const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** What a top-level member's value is, as far as the envelope cares. */
 const enum Seen {
@@ -171,7 +169,7 @@ function note(text: string, key: Key, kind: Seen, start: number, end: number): v
       return;
     case Key.Id:
       // An id is read as JSON.parse reads it, so it must be a well-formed number or null.
-      id = kind === Seen.Num && !NUMBER.test(text.slice(start, end)) ? Seen.Other : kind === Seen.Null && end - start !== 4 ? Seen.Other : kind;
+      id = kind === Seen.Num && !isNumber(text, start, end) ? Seen.Other : kind === Seen.Null && !text.startsWith('null', start) ? Seen.Other : kind;
       idStart = start;
       idEnd = end;
       return;
@@ -272,6 +270,30 @@ function valueEnd(text: string, i: number): number {
   }
   return -1;
 }
+
+/** Whether text[start, end) is a JSON number (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), as an id must be for the scan to read it. */
+function isNumber(text: string, start: number, end: number): boolean {
+  let i = start;
+  if (text.charCodeAt(i) === MINUS) i++;
+  if (text.charCodeAt(i) === ZERO) i++;
+  else if (!digitsFrom(text, i, end)) return false;
+  else while (isDigit(text.charCodeAt(i)) && i < end) i++;
+  if (i < end && text.charCodeAt(i) === 0x2e) {
+    if (!digitsFrom(text, ++i, end)) return false;
+    while (isDigit(text.charCodeAt(i)) && i < end) i++;
+  }
+  if (i < end && (text.charCodeAt(i) | 0x20) === 0x65) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 0x2b || sign === MINUS) i++;
+    if (!digitsFrom(text, i, end)) return false;
+    while (isDigit(text.charCodeAt(i)) && i < end) i++;
+  }
+  return i === end;
+}
+
+const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+const digitsFrom = (text: string, i: number, end: number): boolean => i < end && isDigit(text.charCodeAt(i));
 
 function hasBackslash(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (text.charCodeAt(i) === BACKSLASH) return true;

@@ -37,8 +37,11 @@ export class MessageContext implements InterceptContext {
     readonly flags: string[],
     /** The tool a tools/call names, when its envelope was read without parsing. */
     readonly scannedToolName: string | undefined,
-    /** The bytes it came as (a stream transport's), so it can leave as them when it goes on unchanged. */
-    readonly wire: Buffer | undefined,
+    /**
+     * The bytes it came as (a stream transport's), so it can leave as them when it goes on
+     * unchanged. Let go once sent: a view of the chunk it came in keeps the whole chunk alive.
+     */
+    public wire: Buffer | undefined,
   ) {
     this.value = message;
   }
@@ -132,7 +135,12 @@ export class ReportedFrame implements FrameEvent {
  * JSON.parse, so the text of an unread one shows its keys as they are.
  */
 export function mayHold(event: FrameEvent, key: string): boolean {
-  return !(event instanceof ReportedFrame) || event.isRead || event.text.includes(key);
+  return !isUnread(event) || event.text.includes(key);
+}
+
+/** Whether a frame's message is still unparsed (reading `message` would parse its text). */
+export function isUnread(event: FrameEvent): boolean {
+  return event instanceof ReportedFrame && !event.isRead;
 }
 
 export function progressTokenOf(params: unknown): JsonRpcId | undefined {

@@ -279,6 +279,7 @@ export class Pipeline {
     const target = ctx.direction === 'c2s' ? link.upstream : link.downstream;
     const sameRead = inTurn && ctx.flags.includes('same-read');
     target.send(text, { summary, relatedRequestId: this.relatedRequest(link, ctx, verdict), http: ctx.http, sameRead, wire: modified ? undefined : ctx.wire });
+    ctx.wire = undefined;
   }
 
   /** An answer to a request the proxy sent for a console: it ends there (and the id is forgotten). */

@@ -16,8 +16,8 @@
  */
 import type { FrameEvent } from '../core/context.js';
 import { envelopeOf, META, serverInfoOf } from '../core/era.js';
-import { mayHold } from '../core/lazy-message.js';
-import { isObject, type JsonValue } from '../core/jsonrpc.js';
+import { isUnread, mayHold } from '../core/lazy-message.js';
+import { isObject, parseOrUndefined, type JsonValue } from '../core/jsonrpc.js';
 import { isBusy } from './errors.js';
 import { Redactor } from './redact.js';
 import type { TapeStore } from './store.js';
@@ -201,7 +201,9 @@ export class TapeRecorder {
     // Only what initialize reveals is noted now (rare); everything else waits for the batch.
     // The event's text and parsed message are not changed after they are reported, so redacting
     // them later gives the same frame.
-    this.queue.push(event);
+    // A copy of what the tape needs, so the objects of the message in flight are not kept alive
+    // until the batch (they would outlive a collection or two, and cost a lot more then).
+    this.queue.push(new QueuedFrame(event));
     this.queueBytes += size;
     if (!this.conversing && !isProbeFrame(event)) this.conversing = true;
     // What a probe revealed (an in-place server/discover) goes on the tape once there is one.
@@ -209,14 +211,19 @@ export class TapeRecorder {
     const noted = this.infos.length;
     this.noteSessionInfo(event);
     // While the store fails, the backoff timer decides when to try again, not each new message.
-    if (this.failingSince !== undefined) return void (this.timer ??= setTimeout(() => this.writeChunk(), this.backoffMs));
+    if (this.failingSince !== undefined) return void (this.timer ??= setTimeout(this.writeSoon, this.backoffMs));
     // What initialize revealed (the session, its peers), and a full queue, are written as soon as
     // the loop is free: never inside the handling of the message itself.
     if (this.infos.length > noted || this.queued >= this.maxQueue) {
-      this.clearTimer();
-      this.timer = setTimeout(() => this.writeChunk(), 0);
+      // Once: under a burst every message finds the queue full, and a timer made again for each
+      // one cost more than the frames themselves.
+      if (!this.soon) {
+        this.clearTimer();
+        this.soon = true;
+        this.timer = setTimeout(this.writeSoon, 0);
+      }
     } else {
-      this.timer ??= setTimeout(() => this.writeChunk(), this.flushIntervalMs);
+      this.timer ??= setTimeout(this.writeSoon, this.flushIntervalMs);
     }
   }
 
@@ -315,8 +322,8 @@ export class TapeRecorder {
     if (!this.ready()) return this.keepProbe();
     const ok = this.write(this.chunkFrames);
     if (this.queued === 0 && this.infos.length === 0) return;
-    if (ok) this.timer = setTimeout(() => this.writeChunk(), 0);
-    else this.timer = setTimeout(() => this.writeChunk(), this.backoffMs);
+    this.soon = ok;
+    this.timer = setTimeout(this.writeSoon, ok ? 0 : this.backoffMs);
   }
 
   /** Writes up to `limit` frames (and the session info noted meanwhile) in one transaction. False when the store refused. */
@@ -412,7 +419,13 @@ export class TapeRecorder {
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.soon = false;
   }
+
+  /** The next write is due at once (the timer set is a 0 ms one). */
+  private soon = false;
+  /** One function for the recorder's life, not a closure per timer. */
+  private readonly writeSoon = (): void => this.writeChunk();
 
   /** Flushes (waiting longer for a lock: the frames matter more now) and marks the tape ended. */
   close(): void {
@@ -489,7 +502,8 @@ export class TapeRecorder {
   }
 
   /** Conversations whose session info is known already (modern info is noted once per conversation and side). */
-  private readonly noted = new Set<string>();
+  private readonly notedClients = new Set<string>();
+  private readonly notedServers = new Set<string>();
 
   /**
    * Whether an event may tell something of its session (initialize, or a modern envelope or
@@ -500,11 +514,11 @@ export class TapeRecorder {
     const { summary } = event;
     if (summary.kind === 'request') {
       if (summary.method === 'initialize') return true;
-      return event.direction === 'c2s' && !this.noted.has(`c\u0000${event.sessionId}`) && mayHold(event, META.protocolVersion);
+      return event.direction === 'c2s' && !this.notedClients.has(event.sessionId) && mayHold(event, META.protocolVersion);
     }
     if (summary.kind === 'response') {
       if (event.requestMethod === 'initialize') return true;
-      return event.direction === 's2c' && !this.noted.has(`s\u0000${event.sessionId}`) && (event.requestMethod === 'server/discover' || mayHold(event, META.serverInfo));
+      return event.direction === 's2c' && !this.notedServers.has(event.sessionId) && (event.requestMethod === 'server/discover' || mayHold(event, META.serverInfo));
     }
     return false;
   }
@@ -515,21 +529,19 @@ export class TapeRecorder {
     if (summary.kind === 'request' && event.direction === 'c2s') {
       const envelope = envelopeOf(event.message);
       if (!envelope) return false;
-      const key = `c\u0000${event.sessionId}`;
-      if (this.noted.has(key) || (!envelope.clientInfo && !envelope.protocolVersion)) return true;
-      this.noted.add(key);
+      if (this.notedClients.has(event.sessionId) || (!envelope.clientInfo && !envelope.protocolVersion)) return true;
+      this.notedClients.add(event.sessionId);
       const redacted = envelopeOf(this.redactor.redact(event.message, event.text).value) ?? envelope;
       this.sessionUpdate(event, { clientInfo: redacted.clientInfo, clientCapabilities: redacted.clientCapabilities, protocolVersion: redacted.protocolVersion }, { clientInfo: redacted.clientInfo, protocolVersion: redacted.protocolVersion });
       return true;
     }
     if (summary.kind !== 'response' || event.direction !== 's2c' || !isObject(event.message) || !isObject(event.message.result)) return false;
-    const key = `s\u0000${event.sessionId}`;
-    if (this.noted.has(key)) return serverInfoOf(event.message) !== undefined;
+    if (this.notedServers.has(event.sessionId)) return serverInfoOf(event.message) !== undefined;
     const result = event.message.result;
     const discovered = event.requestMethod === 'server/discover';
     const info = serverInfoOf(event.message) ?? (discovered && isObject(result.serverInfo) ? result.serverInfo : undefined);
     if (!info) return false;
-    this.noted.add(key);
+    this.notedServers.add(event.sessionId);
     const redacted = this.redactor.redact(event.message, event.text).value;
     const redactedResult = isObject(redacted) && isObject(redacted.result) ? redacted.result : result;
     const serverInfo = serverInfoOf(redacted) ?? (isObject(redactedResult.serverInfo) ? redactedResult.serverInfo : info);
@@ -552,6 +564,49 @@ export class TapeRecorder {
     const sessionId = this.store.sessionRow(tape.id, info.sessionKey, String(tape.transport));
     this.store.updateTape(tape.id, info.tape);
     this.store.updateSession(sessionId, info.session);
+  }
+}
+
+/** A frame as the queue keeps it: its data, and its message only if it was parsed already (else parsed again when needed). */
+class QueuedFrame implements FrameEvent {
+  readonly sessionId: string;
+  readonly transport: FrameEvent['transport'];
+  readonly direction: FrameEvent['direction'];
+  readonly at: number;
+  readonly text: string;
+  readonly summary: FrameEvent['summary'];
+  readonly original?: string;
+  readonly action: string;
+  readonly flags: string[];
+  readonly latencyMs?: number;
+  readonly requestMethod?: string;
+  readonly note?: string;
+  private parsed: unknown;
+  private read: boolean;
+
+  constructor(event: FrameEvent) {
+    this.sessionId = event.sessionId;
+    this.transport = event.transport;
+    this.direction = event.direction;
+    this.at = event.at;
+    this.text = event.text;
+    this.summary = event.summary;
+    this.original = event.original;
+    this.action = event.action;
+    this.flags = event.flags;
+    this.latencyMs = event.latencyMs;
+    this.requestMethod = event.requestMethod;
+    this.note = event.note;
+    this.read = !isUnread(event);
+    this.parsed = this.read ? event.message : undefined;
+  }
+
+  get message(): unknown {
+    if (!this.read) {
+      this.read = true;
+      this.parsed = parseOrUndefined(this.text);
+    }
+    return this.parsed;
   }
 }
 

@@ -95,7 +95,19 @@ export class LineStreamTransport implements Transport {
     if (this.output.destroyed || this.output.writableEnded) return;
     if (lines.length === 1) this.output.write(lines[0]!);
     else if (!bytes) this.output.write(lines.join(''));
-    else this.output.write(joinBytes(lines));
+    else this.writeRuns(lines);
+  }
+
+  /**
+   * Lines of bytes and text as one write: each run of lines that lie one after the other in the
+   * chunk they came in is one view of it, and the runs leave together (corked: one writev).
+   */
+  private writeRuns(lines: (string | Buffer)[]): void {
+    const runs = contiguousRuns(lines);
+    if (runs.length === 1) return void this.output.write(runs[0]!);
+    this.output.cork();
+    for (const run of runs) this.output.write(run);
+    this.output.uncork();
   }
 
   /** One function for the transport's life, not a closure per message. */
@@ -122,21 +134,24 @@ export class LineStreamTransport implements Transport {
   }
 }
 
-/**
- * Lines gathered for one write, as one buffer: the span of the chunk they came in when they lie
- * in it one after the other (messages of one read forwarded unchanged), else a copy.
- */
-function joinBytes(lines: (string | Buffer)[]): Buffer {
-  const first = lines[0]!;
-  if (typeof first !== 'string') {
-    let end = first.byteOffset + first.length;
-    let contiguous = true;
-    for (let i = 1; i < lines.length && contiguous; i++) {
-      const line = lines[i]!;
-      contiguous = typeof line !== 'string' && line.buffer === first.buffer && line.byteOffset === end;
-      if (contiguous) end += (line as Buffer).length;
+/** Lines as runs to write: consecutive views of one chunk joined into one view, text as it is. */
+function contiguousRuns(lines: (string | Buffer)[]): (string | Buffer)[] {
+  const runs: (string | Buffer)[] = [];
+  let run: Buffer | undefined;
+  let end = 0;
+  for (const line of lines) {
+    if (typeof line !== 'string' && run !== undefined && line.buffer === run.buffer && line.byteOffset === end) {
+      end += line.length;
+      continue;
     }
-    if (contiguous) return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+    if (run !== undefined) runs.push(Buffer.from(run.buffer, run.byteOffset, end - run.byteOffset));
+    run = undefined;
+    if (typeof line === 'string') runs.push(line);
+    else {
+      run = line;
+      end = line.byteOffset + line.length;
+    }
   }
-  return Buffer.concat(lines.map((line) => (typeof line === 'string' ? Buffer.from(line) : line)));
+  if (run !== undefined) runs.push(Buffer.from(run.buffer, run.byteOffset, end - run.byteOffset));
+  return runs;
 }

@@ -88,10 +88,11 @@ const PAIRS: [ClientPeer, ServerPeer][] = [
   [CLIENTS.dual, SERVERS.everything],
   [CLIENTS.legacy, SERVERS.tsDual],
   [CLIENTS.legacy, SERVERS.everything],
-  // The Python peer client against the TypeScript servers is left out: its scenario stops at the
-  // JSON-RPC error those servers give for an unknown tool (test/peers/py-client.py expects a tool
-  // error result, as the Python server gives), direct as much as through mcp-tap.
+  [CLIENTS.pyDual, SERVERS.tsDual],
+  [CLIENTS.pyDual, SERVERS.tsModern],
   [CLIENTS.pyDual, SERVERS.py],
+  [CLIENTS.pyModern, SERVERS.tsDual],
+  [CLIENTS.pyModern, SERVERS.tsModern],
   [CLIENTS.pyModern, SERVERS.py],
   [CLIENTS.v1, SERVERS.tsDual],
   [CLIENTS.v1, SERVERS.py],

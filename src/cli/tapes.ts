@@ -1,12 +1,12 @@
 /** `mcp-tap tapes list | show | export | import | rm`: look after the tapes in a store. */
 import { closeSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { exportTape, importTape, validateTapeDocument } from '../tape/export.js';
 import { TapeError } from '../tape/errors.js';
 import { renderExchanges, renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
-import { openStore, selfInvocation, storeOption, UsageError } from './common.js';
+import { openStore, packageVersion, selfInvocation, storeOption, UsageError } from './common.js';
 import type { TapeStore } from '../tape/store.js';
 
 /** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
@@ -91,6 +91,34 @@ function readDocument(file: string): unknown {
   }
 }
 
+const EXPORT_FORMATS = ['json', 'har', 'otlp', 'html'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A tape in an export format; the heavy writers (OpenTelemetry) are loaded only when asked for. */
+async function exportText(store: TapeStore, name: string, format: ExportFormat): Promise<{ text: string; count: string }> {
+  if (format === 'json') {
+    const document = exportTape(store, name);
+    return { text: `${JSON.stringify(document, null, 2)}\n`, count: `${document.frames.length} frames` };
+  }
+  const tape = store.requireTape(name);
+  const sessions = store.sessions(tape.id);
+  const frames = store.frames(tape.id);
+  const version = packageVersion();
+  if (format === 'har') {
+    const { tapeToHar } = await import('../tape/har.js');
+    const har = tapeToHar(tape, sessions, frames, { version });
+    return { text: `${JSON.stringify(har, null, 2)}\n`, count: `${har.log.entries.length} entries` };
+  }
+  if (format === 'otlp') {
+    const { tapeToOtlpJson } = await import('../tape/otlp.js');
+    const text = await tapeToOtlpJson(tape, sessions, frames, version);
+    const spans = (text.match(/"spanId"/g) ?? []).length;
+    return { text, count: `${spans} spans` };
+  }
+  const { tapeToHtml } = await import('../tape/report.js');
+  return { text: tapeToHtml(tape, sessions, frames, { version }), count: `${frames.length} frames` };
+}
+
 export function registerTapes(program: Command): void {
   const tapes = program
     .command('tapes')
@@ -164,17 +192,29 @@ export function registerTapes(program: Command): void {
 
   tapes
     .command('export')
-    .description('Writes the tape as a JSON document (docs/tape-format.md) to stdout, or to a file created readable only by you.')
+    .description(
+      'Writes the tape to stdout, or to a file created readable only by you, in one of these formats: json (the tape document, docs/tape-format.md; ' +
+        'it imports back), har (HTTP Archive 1.2: one entry per exchange, for browser devtools and HAR tools), otlp (OpenTelemetry OTLP/JSON: one span per ' +
+        'exchange, with the MCP semantic conventions), html (one self-contained page: the timeline, searchable). Redacted values stay redacted in every format.',
+    )
     .argument('<name>', 'the tape')
     .option('-o, --output <file>', 'write to this file (mode 0600; replaced if it exists) instead of stdout')
+    .addOption(new Option('--format <format>', 'what to write').choices([...EXPORT_FORMATS]).default('json'))
     .addOption(storeOption())
-    .addHelpText('after', examples('mcp-tap tapes export server-everything > everything.json', 'mcp-tap tapes export server-everything -o everything.json'))
-    .action((name: string, flags: { store?: string; output?: string }) => {
-      const document = withStore(flags.store, READ_ONLY, (store) => exportTape(store, name));
-      const text = `${JSON.stringify(document, null, 2)}\n`;
+    .addHelpText(
+      'after',
+      examples(
+        'mcp-tap tapes export server-everything > everything.json',
+        'mcp-tap tapes export server-everything --format har -o everything.har',
+        'mcp-tap tapes export server-everything --format otlp | curl -H content-type:application/json --data-binary @- http://127.0.0.1:4318/v1/traces',
+        'mcp-tap tapes export server-everything --format html -o report.html',
+      ),
+    )
+    .action(async (name: string, flags: { store?: string; output?: string; format: ExportFormat }) => {
+      const { text, count } = await withStore(flags.store, READ_ONLY, (store) => exportText(store, name, flags.format));
       if (!flags.output) return void process.stdout.write(text);
       writePrivateFile(flags.output, text);
-      console.error(`mcp-tap: exported "${name}" (${document.frames.length} frames) to ${flags.output}`);
+      console.error(`mcp-tap: exported "${name}" (${count}) as ${flags.format} to ${flags.output}`);
     });
 
   tapes

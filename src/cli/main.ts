@@ -11,6 +11,8 @@ import { registerProxies } from './proxies.js';
 import { registerAttach } from './attach.js';
 import { EXIT, exitStatusHelp, packageVersion, quietOnBrokenPipe, reportError } from './common.js';
 import { registerConfig } from './config.js';
+import { registerCheck } from './check.js';
+import { registerBaseline } from './baseline.js';
 
 /** Commands whose stdout may be the MCP stream of a stdio proxy: a broken pipe there is the client leaving. */
 const PROXYING = new Set(['record', 'replay']);
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   registerProxies(program);
   registerAttach(program);
   registerConfig(program);
+  registerCheck(program);
+  registerBaseline(program);
   describeExitStatus(program);
   return program;
 }
@@ -44,6 +48,7 @@ const CHECKS: Record<string, string> = {
   verify: 'when an answer drifted from the tape',
   replay: 'with --strict when a request missed, a recorded one went unused or the client answered differently',
   diff: 'when the tapes differ',
+  check: 'when the check failed (check: the tape has a problem; baseline check: a definition differs from the baseline)',
   demo: 'when the replay did not answer as the server did',
 };
 

@@ -20,8 +20,9 @@ import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, t
 import { loadRulesOption, rulesInterceptors, rulesOption, type CliRules } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags, type ControlProxyOptions } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
+import { addLiveOptions, liveInterceptors, type LiveFlags } from './live-options.js';
 
-interface RecordFlags extends VerbosityOptions, ControlFlags {
+interface RecordFlags extends VerbosityOptions, ControlFlags, LiveFlags {
   tui?: boolean;
   store?: string;
   name?: string;
@@ -127,7 +128,7 @@ export function registerRecord(program: Command): void {
         '  mcp-tap record --url http://127.0.0.1:3001/mcp --listen 127.0.0.1:8808\n' +
         '  mcp-tap record --listen 8808 -- npx -y @modelcontextprotocol/server-everything\n',
     );
-  addTuiOption(addControlOptions(command));
+  addTuiOption(addControlOptions(addLiveOptions(command)));
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
@@ -154,12 +155,13 @@ export function registerRecord(program: Command): void {
         redactDefaults: flags.redactDefaults,
         defer: stdio ? { name: () => flags.name ?? stem, replace: flags.replace } : undefined,
       };
+      const live = await liveInterceptors(flags, { store, upstreamUrl: upstream.kind === 'stdio' ? undefined : upstream.url, upstream: described, tape: flags.name ?? stem, logger });
       ui = startInProcessTui(flags, logger);
       if (listen) {
-        tape = await serveHttp(flags, listen, upstream, record, logger, control, rules);
+        tape = await serveHttp(flags, listen, upstream, record, logger, control, rules, live);
       } else {
         const sessions = new SessionManager();
-        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), announcePauses: !flags.tui, ...control });
+        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false }), ...live], maxMessageBytes: parseSize(flags.maxMessageSize), announcePauses: !flags.tui, ...control });
         tape = result.tape;
         if (result.startFailed) throw new UsageError(result.reason);
         process.exitCode = result.exitCode;
@@ -219,7 +221,7 @@ export function listenOption(value: string): ListenAddress {
 }
 
 /** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly; returns the tape. */
-async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules?: CliRules): Promise<TapeInfo | undefined> {
+async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules: CliRules | undefined, live: Interceptor[]): Promise<TapeInfo | undefined> {
   const eventBuffer = wholeNumber('--event-buffer', flags.eventBuffer);
   const idleTimeoutMs = wholeNumber('--idle-timeout', flags.idleTimeout) * 1000;
   const drainTimeoutMs = wholeNumber('--drain-timeout', flags.drainTimeout) * 1000;
@@ -243,7 +245,7 @@ async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: Up
     eventBuffer,
     events,
     sessions,
-    interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })],
+    interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false }), ...live],
     announcePauses: !flags.tui,
     ...control,
     policy: {

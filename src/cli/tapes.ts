@@ -6,7 +6,9 @@ import { exportTape, importTape, validateTapeDocument } from '../tape/export.js'
 import { TapeError } from '../tape/errors.js';
 import { renderExchanges, renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
-import { openStore, packageVersion, selfInvocation, storeOption, UsageError } from './common.js';
+import { openStore, packageVersion, parseDuration, selfInvocation, storeOption, UsageError } from './common.js';
+import { inert } from '../core/log.js';
+import { unusedExchanges, usageOf } from '../tape/prune.js';
 import type { TapeStore } from '../tape/store.js';
 
 /** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
@@ -255,4 +257,49 @@ export function registerTapes(program: Command): void {
         for (const name of names) console.error(`mcp-tap: removed "${name}"`);
       }),
     );
+
+  tapes
+    .command('prune')
+    .description(
+      'Keeps tapes lean. --older-than AGE removes tapes recorded longer ago than AGE (all tapes, or those named). --unused FILE removes from the named ' +
+        'tape the exchanges no replay used, by the usage file that replay --usage FILE (or MCP_TAP_USAGE in tests) appended to: it needs at least one ' +
+        '--strict replay of this very recording and refuses when a replay missed (a tape that lacks answers wants re-recording, not pruning). ' +
+        'initialize and server/discover are always kept. --dry-run says what would go.',
+    )
+    .argument('[names...]', 'the tapes (with --unused: exactly one)')
+    .option('--older-than <age>', 'remove tapes recorded longer ago than this, e.g. 90d (a bare number is days)')
+    .option('--unused <file>', 'remove the exchanges no replay recorded in this usage file used')
+    .option('--dry-run', 'print what would be removed, remove nothing')
+    .addOption(storeOption())
+    .addHelpText(
+      'after',
+      examples('mcp-tap tapes prune --older-than 90d --dry-run', 'mcp-tap replay fixtures --strict --usage usage.jsonl  (each test run)', 'mcp-tap tapes prune fixtures --unused usage.jsonl'),
+    )
+    .action((names: string[], flags: { store?: string; olderThan?: string; unused?: string; dryRun?: boolean }) => {
+      if ((flags.olderThan === undefined) === (flags.unused === undefined)) throw new UsageError('tapes prune takes --older-than AGE or --unused FILE');
+      const verb = flags.dryRun ? 'would remove' : 'removed';
+      withStore(flags.store, { create: false }, (store) => {
+        if (flags.olderThan !== undefined) {
+          const cutoff = Date.now() - parseDuration('--older-than', flags.olderThan, 'd');
+          const candidates = names.length > 0 ? names.map((name) => store.requireTape(name)) : store.listTapes();
+          const old = candidates.filter((t) => Date.parse(t.createdAt) < cutoff);
+          if (!flags.dryRun) store.transaction(() => old.forEach((t) => store.deleteTape(t.name)));
+          for (const t of old) console.error(`mcp-tap: ${verb} "${t.name}" (recorded ${t.createdAt})`);
+          console.error(`mcp-tap: ${old.length} of ${candidates.length} tape(s) older than ${flags.olderThan}${flags.dryRun ? ' (dry run)' : ''}`);
+          return;
+        }
+        if (names.length !== 1) throw new UsageError('--unused prunes one tape: name it');
+        const tape = store.requireTape(names[0]!);
+        const entries = usageOf(flags.unused!, tape);
+        if (entries.length === 0) throw new UsageError(`${flags.unused} has no replay of tape "${tape.name}" as it is now (recorded ${tape.createdAt}, ${tape.frameCount} frames); replay it with --usage first`);
+        if (!entries.some((e) => e.strict)) throw new UsageError(`${flags.unused} has no --strict replay of tape "${tape.name}": prune after a strict replay, so that every request the client makes is known to match`);
+        const missed = entries.filter((e) => e.missed > 0);
+        if (missed.length > 0) throw new UsageError(`${missed.length} replay(s) in ${flags.unused} missed requests tape "${tape.name}" lacks: re-record it rather than prune it`);
+        const used = new Set(entries.flatMap((e) => e.used));
+        const unused = unusedExchanges(store.frames(tape.id), used);
+        if (!flags.dryRun) store.deleteFrames(tape.id, unused.seqs);
+        for (const request of unused.requests) console.error(`mcp-tap: ${verb} ${inert(request.length > 200 ? `${request.slice(0, 197)}...` : request)}`);
+        console.error(`mcp-tap: ${verb} ${unused.requests.length} unused exchange(s) (${unused.seqs.length} frames) from "${tape.name}", by ${entries.length} replay(s)${flags.dryRun ? ' (dry run)' : ''}`);
+      });
+    });
 }

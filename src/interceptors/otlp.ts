@@ -34,6 +34,8 @@ export interface OtlpOptions {
   drainIntervalMs?: number;
   /** The batch processor's delay between exports. Default 1,000 ms. */
   exportIntervalMs?: number;
+  /** How long closing waits for the last export. Default 2,000 ms. */
+  closeTimeoutMs?: number;
 }
 
 /** Reports the first failed export (and the recovery after it) instead of staying silent. */
@@ -160,11 +162,15 @@ export class OtlpInterceptor implements Interceptor {
     this.drain();
     this.closed = true;
     this.spans.finish();
+    // A collector that does not answer must not hold the proxy's exit for long.
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs ?? 2000)));
     try {
-      await this.provider.forceFlush();
-      await this.provider.shutdown();
+      await Promise.race([this.provider.forceFlush().then(() => this.provider.shutdown()), giveUp]);
     } catch (error) {
       this.options.logger.warn(`could not send the last spans to ${this.options.url}: ${inert((error as Error).message)}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -108,20 +108,31 @@ export interface DecodedSpan {
 
 interface ProtoKeyValue {
   key: string;
-  value?: { stringValue?: string; intValue?: { toString(): string } | number; doubleValue?: number; boolValue?: boolean; arrayValue?: { values?: ProtoKeyValue['value'][] } };
+  value?: { stringValue?: string; intValue?: unknown; doubleValue?: number; boolValue?: boolean; arrayValue?: { values?: ProtoKeyValue['value'][] } };
 }
 
 const hexToBytes = (hex: unknown) => (typeof hex === 'string' && hex.length > 0 ? Buffer.from(hex, 'hex') : undefined);
 const bytesToHex = (bytes: unknown) => (bytes instanceof Uint8Array && bytes.length > 0 ? Buffer.from(bytes).toString('hex') : '');
 
+/** A protobuf 64-bit integer as a number, whichever form protobufjs gives it (number, Long, or low/high bits). */
+function int64(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'object' && value !== null && 'low' in value && 'high' in value) {
+    const { low, high } = value as { low: number; high: number };
+    return high * 2 ** 32 + (low >>> 0);
+  }
+  return Number(String(value ?? 0));
+}
+
+/** An AnyValue's value: the member of its oneof that is set (the generated types leave the others null). */
 function valueOf(value: ProtoKeyValue['value']): unknown {
   if (!value) return undefined;
-  if (value.stringValue !== undefined && value.stringValue !== '') return value.stringValue;
-  if (value.boolValue !== undefined && value.boolValue !== false) return value.boolValue;
-  if (value.intValue !== undefined && Number(value.intValue.toString()) !== 0) return Number(value.intValue.toString());
-  if (value.doubleValue !== undefined && value.doubleValue !== 0) return value.doubleValue;
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map(valueOf);
-  return value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue.toString()) : (value.boolValue ?? value.doubleValue));
+  if (value.stringValue != null) return value.stringValue;
+  if (value.boolValue != null) return value.boolValue;
+  if (value.intValue != null) return int64(value.intValue);
+  if (value.doubleValue != null) return value.doubleValue;
+  if (value.arrayValue != null) return (value.arrayValue.values ?? []).map(valueOf);
+  return undefined;
 }
 
 const attributesOf = (list: ProtoKeyValue[] | undefined) => Object.fromEntries((list ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
@@ -152,7 +163,7 @@ export function decodeOtlpJson(body: string): { resource: Record<string, unknown
     resource = attributesOf(rs.resource?.attributes);
     for (const ss of rs.scopeSpans) {
       for (const s of ss.spans) {
-        const nanos = (v: unknown) => Number(BigInt(String(v ?? 0))) / 1e6;
+        const nanos = (v: unknown) => int64(v) / 1e6;
         spans.push({
           traceId: bytesToHex(s.traceId),
           spanId: bytesToHex(s.spanId),

@@ -1,6 +1,7 @@
 /** `mcp-tap check TAPE`: fail a CI job when a recorded conversation was not healthy. */
 import type { Command } from 'commander';
-import { CHECK_RULES, checkTape, type CheckReport, type CheckRule } from '../tape/check.js';
+import type { CheckReport } from '../tape/check.js';
+import { CHECK_RULES, type CheckRule } from '../tape/check-rules.js';
 import type { JUnitSuite } from '../tape/junit.js';
 import { inert } from '../core/log.js';
 import { collect, EXIT, openStore, parseDuration, storeOption, UsageError } from './common.js';
@@ -68,6 +69,7 @@ export function registerCheck(program: Command): void {
         return Number(code);
       });
       for (const rule of flags.skip) if (!CHECK_RULES.includes(rule as CheckRule)) throw new UsageError(`--skip takes one of ${CHECK_RULES.join(', ')}, got "${rule}"`);
+      const { checkTape } = await import('../tape/check.js');
       const store = openStore(flags.store, { create: false, readonly: true });
       let report: CheckReport;
       try {

@@ -16,7 +16,6 @@ import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option
 import { Option } from 'commander';
 import type { Logger } from '../core/log.js';
 import type { TapeStore } from '../tape/store.js';
-import { appendUsage } from '../tape/prune.js';
 import { expired } from '../tape/expiry.js';
 import type { RecordOptions } from '../proxy/create.js';
 
@@ -162,6 +161,7 @@ export function registerReplay(program: Command): void {
       if (!flags.quiet) for (const line of formatSummary(summary)) process.stderr.write(`mcp-tap: ${inert(line)}\n`);
       const clean = summary.missed.length === 0 && summary.unused.length === 0 && summary.answerDifferences.length === 0;
       if (flags.usage) {
+        const { appendUsage } = await import('../tape/prune.js');
         const tape = store.requireTape(tapeName);
         appendUsage(flags.usage, { tape: tape.name, createdAt: tape.createdAt, frames: tape.frameCount, at: new Date().toISOString(), strict: flags.strict === true, clean, missed: summary.missed.length, used: summary.used });
       }

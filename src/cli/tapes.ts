@@ -8,7 +8,6 @@ import { renderExchanges, renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
 import { openStore, packageVersion, parseDuration, selfInvocation, storeOption, UsageError } from './common.js';
 import { inert } from '../core/log.js';
-import { unusedExchanges, usageOf } from '../tape/prune.js';
 import type { TapeStore } from '../tape/store.js';
 
 /** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
@@ -275,7 +274,8 @@ export function registerTapes(program: Command): void {
       'after',
       examples('mcp-tap tapes prune --older-than 90d --dry-run', 'mcp-tap replay fixtures --strict --usage usage.jsonl  (each test run)', 'mcp-tap tapes prune fixtures --unused usage.jsonl'),
     )
-    .action((names: string[], flags: { store?: string; olderThan?: string; unused?: string; dryRun?: boolean }) => {
+    .action(async (names: string[], flags: { store?: string; olderThan?: string; unused?: string; dryRun?: boolean }) => {
+      const { unusedExchanges, usageOf } = await import('../tape/prune.js');
       if ((flags.olderThan === undefined) === (flags.unused === undefined)) throw new UsageError('tapes prune takes --older-than AGE or --unused FILE');
       const verb = flags.dryRun ? 'would remove' : 'removed';
       withStore(flags.store, { create: false }, (store) => {

@@ -90,7 +90,7 @@ export class BaselineInterceptor implements Interceptor {
     const tool = ctx.message.params.name;
     if (typeof tool !== 'string') return;
     const accepted = this.baseline.definitions.tools;
-    if (this.drifted.has(tool)) return { type: 'block', reason: `mcp-tap blocked a call to tool "${tool}": its definition differs from baseline "${this.baseline.name}"` };
     if (accepted && !(tool in accepted)) return { type: 'block', reason: `mcp-tap blocked a call to tool "${tool}": baseline "${this.baseline.name}" does not have it` };
+    if (this.drifted.has(tool)) return { type: 'block', reason: `mcp-tap blocked a call to tool "${tool}": its definition differs from baseline "${this.baseline.name}"` };
   }
 }

@@ -11,9 +11,9 @@ import { describeId, isObject } from '../core/jsonrpc.js';
 import { tapeExchanges } from './exchanges.js';
 import type { TapeFrame, TapeInfo, TapeSession } from './types.js';
 
-export type CheckRule = 'error' | 'tool-error' | 'invalid' | 'protocol' | 'unanswered' | 'slow' | 'expect-tool' | 'forbid-tool' | 'deprecated';
+import type { CheckRule } from './check-rules.js';
 
-export const CHECK_RULES: readonly CheckRule[] = ['error', 'tool-error', 'invalid', 'protocol', 'unanswered', 'slow', 'expect-tool', 'forbid-tool', 'deprecated'];
+export { CHECK_RULES, type CheckRule } from './check-rules.js';
 
 export interface CheckOptions {
   /** Calls that took longer fail (`slow`). */

@@ -166,7 +166,7 @@ describe('HTML report', () => {
       expect(count).toBeGreaterThan(2);
       for (let i = 0; i < count; i++) await echoes.nth(i).click();
       await expect.poll(() => page.locator('pre', { hasText: 'window.__pwned = 1' }).count()).toBeGreaterThan(0);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
       expect(await page.locator('b', { hasText: 'bold?' }).count()).toBe(0);
       expect(dialogs).toEqual([]);
       // Nothing was fetched but the page itself.

@@ -131,16 +131,10 @@ export class ExchangeSpans {
     this.open.clear();
   }
 
-  get openSpans(): number {
-    return this.open.size;
-  }
-
   private start(exchange: Exchange): void {
     const request = exchange.request;
     const span = this.tracer.startSpan(spanName(exchange), { kind: SpanKind.CLIENT, startTime: this.options.epochMs(request.time), attributes: this.requestAttributes(exchange) }, this.parentOf(exchange));
     this.open.set(exchange.key, span);
-    // Answered as it was asked (a rule's block or mock): the answer follows at once.
-    if (exchange.answer) this.end(exchange, span, exchange.answer.time);
   }
 
   /** The parent: the call a server request was made during, a multi round-trip call's first round, else the client's own trace context. */

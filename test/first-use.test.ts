@@ -87,7 +87,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the packed package', () => {
   it('holds what it needs to run and nothing of the checkout besides', () => {
     const installed = join(prefix, 'lib', 'node_modules', 'mcp-tap');
-    for (const file of ['bin/mcp-tap.js', 'dist/cli/main.js', 'dist/testing/index.js', 'README.md', 'LICENSE', 'docs/replay.md', 'tapes/everything-sample.json']) {
+    for (const file of ['bin/mcp-tap.js', 'dist/bundle/main.js', 'dist/cli/main.js', 'dist/testing/index.js', 'README.md', 'LICENSE', 'docs/replay.md', 'tapes/everything-sample.json']) {
       expect({ file, there: existsSync(join(installed, file)) }).toEqual({ file, there: true });
     }
     for (const file of ['src', 'test', 'bench', 'tsconfig.json']) expect({ file, there: existsSync(join(installed, file)) }).toEqual({ file, there: false });

@@ -29,13 +29,13 @@ export async function resolve(specifier, context, next) {
 
 /** Modules a plain recording proxy must not load. */
 const OPTIONAL = {
-  'the UI': /\/dist\/tui\/|\/node_modules\/(ink|react|yoga-layout)\//,
+  'the UI': /\/dist\/tui\/|\/dist\/bundle\/(run|pick|terminal)-\w+\.js$|\/node_modules\/(ink|react|yoga-layout)\//,
   'the SDK client': /\/node_modules\/@modelcontextprotocol\/sdk\/dist\/esm\/client\//,
   'the Redis client': /\/node_modules\/ioredis\//,
   'the YAML parser': /\/node_modules\/yaml\//,
   OpenTelemetry: /\/node_modules\/@opentelemetry\//,
   'the JUnit writer': /\/node_modules\/junit-report-builder\//,
-  'the exports, check and baselines': /\/dist\/tape\/(har|otlp|report|check|baseline|junit|prune)\.js$|\/dist\/interceptors\/(otlp|baseline)\.js$/,
+  'the exports, check and baselines': /\/dist\/tape\/(har|otlp|report|check|baseline|junit|prune)\.js$|\/dist\/interceptors\/(otlp|baseline)\.js$|\/dist\/bundle\/(har|otlp|report|check|baseline|baseline-run|junit|prune)-\w+\.js$/,
 };
 
 /** Records one echo through `mcp-tap record` with the extra flags; returns every module URL the proxy resolved. */
@@ -58,8 +58,11 @@ async function modulesLoadedBy(name: string, extraArgs: string[] = []): Promise<
 describe('what a recording proxy loads', () => {
   it('does not load the UI, the SDK client, the Redis client, the YAML parser, OpenTelemetry or the exports when not asked for them', async () => {
     const loaded = await modulesLoadedBy('plain');
-    // The log is real: the proxy's own modules are in it.
-    expect(loaded.some((url) => url.endsWith('/dist/proxy/stdio.js'))).toBe(true);
+    // The log is real: the command line's bundle is in it.
+    expect(loaded.some((url) => url.endsWith('/dist/bundle/main.js'))).toBe(true);
+    // Our code comes from the bundle alone: a module of tsc's dist/ beside it would be a second
+    // copy of what the bundle holds (a second class of the same name, a second registry).
+    expect(loaded.filter((url) => /\/dist\/(?!bundle\/)/.test(url))).toEqual([]);
     for (const [what, pattern] of Object.entries(OPTIONAL)) {
       expect(loaded.filter((url) => pattern.test(url)), `${what} was loaded`).toEqual([]);
     }

@@ -1,5 +1,5 @@
 // The second half of `npm run build`: the command line as one file, dist/bundle/main.js, which
-// bin/mcp-tap.js runs. Loading some 150 modules one by one was most of a command's start-up;
+// bin/mcp-tap.js runs (after dist/bundle/early.js). Loading some 150 modules one by one was most of a command's start-up;
 // one file (and the few pure-JS packages the hot path uses, inlined) is read and compiled at once.
 //
 // What only some commands need stays out of it: each `await import()` of our own code becomes a
@@ -36,7 +36,8 @@ const EXTERNAL = [
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
+  // early.js: what the launcher loads first, to start the server of `record -- ...` (cli/early-server.ts).
+  entryPoints: { main: 'src/cli/main.ts', early: 'src/cli/early-server.ts' },
   outdir,
   bundle: true,
   splitting: true,

@@ -13,11 +13,17 @@ import { EXIT, exitStatusHelp, packageVersion, quietOnBrokenPipe, reportError } 
 import { registerConfig } from './config.js';
 import { registerCheck } from './check.js';
 import { registerBaseline } from './baseline.js';
+import type { EarlyServer } from './early-server.js';
 
 /** Commands whose stdout may be the MCP stream of a stdio proxy: a broken pipe there is the client leaving. */
 const PROXYING = new Set(['record', 'replay']);
 
-export function buildProgram(): Command {
+export interface ProgramOptions {
+  /** The server of `record -- ...`, already started by the launcher (see early-server.ts). */
+  early?: EarlyServer;
+}
+
+export function buildProgram(options: ProgramOptions = {}): Command {
   const program = new Command('mcp-tap')
     .description('Record, replay and intercept Model Context Protocol (MCP) sessions.')
     .version(packageVersion(), '-V, --version')
@@ -26,7 +32,7 @@ export function buildProgram(): Command {
     .hook('preAction', (_program, command) => {
       if (!PROXYING.has(command.name())) quietOnBrokenPipe();
     });
-  registerRecord(program);
+  registerRecord(program, options.early);
   registerDemo(program);
   registerReplay(program);
   registerVerify(program);
@@ -63,8 +69,8 @@ function describeExitStatus(command: Command): void {
   for (const sub of command.commands) describeExitStatus(sub);
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram().exitOverride();
+export async function main(argv: string[], options: ProgramOptions = {}): Promise<void> {
+  const program = buildProgram(options).exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -74,5 +80,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.exitCode = reportError(error);
+  } finally {
+    options.early?.stop();
   }
 }

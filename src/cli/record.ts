@@ -23,6 +23,7 @@ import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option
 import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
 import { isSecretKeyName, redactArgv, redactUrl, secretsInArgv, secretsInUrl } from '../core/secrets.js';
 import { addLiveOptions, liveInterceptors, type LiveFlags } from './live-options.js';
+import type { EarlyServer } from './early-server.js';
 
 interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags, LiveFlags {
   tui?: boolean;
@@ -89,7 +90,8 @@ function parseLabels(pairs: string[]): Record<string, string> {
   return labels;
 }
 
-export function registerRecord(program: Command): void {
+/** `early`: the server the launcher started from the same command line, taken if it is the one asked for. */
+export function registerRecord(program: Command, early?: EarlyServer): void {
   const command = program
     .command('record')
     .summary('proxy a stdio MCP server and record the session to a tape')
@@ -167,7 +169,8 @@ export function registerRecord(program: Command): void {
         tape = await serveHttp(flags, listen, upstream, record, logger, control, rules, live);
       } else {
         const sessions = new SessionManager();
-        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false }), ...live], maxMessageBytes: parseSize(flags.maxMessageSize), announcePauses: !flags.tui, ...control });
+        const server = upstream.kind === 'stdio' ? { ...upstream, started: early?.claim(upstream.command, upstream.args) } : upstream;
+        const result = await runStdioProxy({ upstream: server, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false }), ...live], maxMessageBytes: parseSize(flags.maxMessageSize), announcePauses: !flags.tui, ...control });
         tape = result.tape;
         if (result.startFailed) throw new UsageError(result.reason);
         process.exitCode = result.exitCode;

@@ -7,6 +7,7 @@ import type { HttpMeta } from '../core/context.js';
 import type { ParamHeader } from '../core/era.js';
 import type { Logger } from '../core/log.js';
 import { ChildProcessTransport } from '../transports/stdio.js';
+import type { ServerProcess } from '../transports/server-process.js';
 import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.js';
 import { WebSocketUpstream } from '../transports/websocket/upstream.js';
 import { LegacySseUpstream } from '../transports/sse/upstream.js';
@@ -16,7 +17,8 @@ import { redactArgv, redactText, redactUrl } from '../core/secrets.js';
 export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws' | 'replay';
 
 export type UpstreamSpec =
-  | { kind: 'stdio'; command: string; args: string[]; stderr?: 'inherit' | 'ignore'; maxMessageBytes?: number }
+  /** `started`: this very server already spawned (the command line starts it first), used instead of spawning it again. */
+  | { kind: 'stdio'; command: string; args: string[]; stderr?: 'inherit' | 'ignore'; maxMessageBytes?: number; started?: ServerProcess }
   | { kind: 'streamable' | 'sse' | 'ws'; url: string; headers?: Record<string, string>; maxMessageBytes?: number }
   /** A tape standing in for the server: each session gets its own ReplayTransport. */
   | { kind: 'replay'; tape: string; create: () => Transport };
@@ -51,7 +53,7 @@ export function describeUpstream(spec: UpstreamSpec): string {
 const factories: Partial<Record<UpstreamKind, (spec: UpstreamSpec, ctx: UpstreamContext) => Transport>> = {
   stdio: (spec, _ctx) => {
     if (spec.kind !== 'stdio') throw new Error('not a stdio upstream');
-    return new ChildProcessTransport({ command: spec.command, args: spec.args, stderr: spec.stderr, maxMessageBytes: spec.maxMessageBytes });
+    return new ChildProcessTransport({ command: spec.command, args: spec.args, stderr: spec.stderr, maxMessageBytes: spec.maxMessageBytes, started: spec.started });
   },
   replay: (spec) => {
     if (spec.kind !== 'replay') throw new Error('not a replay upstream');

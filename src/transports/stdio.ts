@@ -2,8 +2,9 @@
  * stdio on both sides: this process's own stdin/stdout towards the client, and a spawned child
  * towards the server. The child is started without a shell, so arguments are never re-parsed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { LineStreamTransport, type LineStreamOptions } from './line-stream.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 import type { CloseInfo } from './transport.js';
 
 /** The client side of a stdio proxy: messages in on our stdin, out on our stdout. */
@@ -18,6 +19,8 @@ export interface ChildServerOptions extends LineStreamOptions {
   cwd?: string;
   /** Where the server's stderr goes: passed through to ours by default. */
   stderr?: 'inherit' | 'pipe' | 'ignore';
+  /** The server already started (with these command and options), instead of spawning it here. */
+  started?: ServerProcess;
   /** How long to wait after closing the child's stdin before SIGTERM, then SIGKILL. */
   shutdownGraceMs?: number;
 }
@@ -33,27 +36,16 @@ export class ChildProcessTransport extends LineStreamTransport {
   private readonly exited: Promise<CloseInfo>;
 
   constructor(private readonly childOptions: ChildServerOptions) {
-    const child = spawn(childOptions.command, childOptions.args, {
-      shell: false,
-      stdio: ['pipe', 'pipe', childOptions.stderr ?? 'inherit'],
-      env: childOptions.env ?? process.env,
-      cwd: childOptions.cwd,
-      windowsHide: true,
-    });
+    const { child, outcome } = childOptions.started ?? spawnServer(childOptions.command, childOptions.args, childOptions);
     super('stdio', child.stdout!, child.stdin!, { ...childOptions, closeOnInputEnd: false });
     this.child = child;
-    this.exited = new Promise((resolve) => {
-      child.once('error', (error) => {
-        const info: CloseInfo = { reason: `could not start "${childOptions.command}": ${error.message}`, exitCode: 127, signal: null, startFailed: child.pid === undefined };
-        this.finish(info);
-        resolve(info);
-      });
-      // 'close' (not 'exit'): by then the child's stdout is drained, so no message is lost.
-      child.once('close', (code, signal) => {
-        const info: CloseInfo = { reason: describeExit(code, signal), exitCode: code, signal };
-        this.finish(info);
-        resolve(info);
-      });
+    this.exited = outcome.then((ended) => {
+      const info: CloseInfo =
+        'error' in ended
+          ? { reason: `could not start "${childOptions.command}": ${ended.error.message}`, exitCode: 127, signal: null, startFailed: child.pid === undefined }
+          : { reason: describeExit(ended.code, ended.signal), exitCode: ended.code, signal: ended.signal };
+      this.finish(info);
+      return info;
     });
   }
 

@@ -1,6 +1,6 @@
 // The second half of `npm run build`: the command line as one file, dist/bundle/main.js, which
-// bin/mcp-tap.js runs (after dist/bundle/early.js). Loading some 150 modules one by one was most of a command's start-up;
-// one file (and the few pure-JS packages the hot path uses, inlined) is read and compiled at once.
+// bin/mcp-tap.js runs (after dist/bundle/launch.js). Loading some 150 modules one by one was most
+// of a command's start-up; one file (with the pure-JS packages it uses, inlined) loads at once.
 //
 // What only some commands need stays out of it: each `await import()` of our own code becomes a
 // chunk of its own beside main.js, loaded when that command runs, and the packages below are
@@ -36,8 +36,8 @@ const EXTERNAL = [
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  // early.js: what the launcher loads first, to start the server of `record -- ...` (cli/early-server.ts).
-  entryPoints: { main: 'src/cli/main.ts', early: 'src/cli/early-server.ts' },
+  // launch.js: what the launcher loads first (--version, the server of `record -- ...`: cli/launch.ts).
+  entryPoints: { main: 'src/cli/main.ts', launch: 'src/cli/launch.ts' },
   outdir,
   bundle: true,
   splitting: true,

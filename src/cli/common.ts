@@ -20,10 +20,7 @@ export function exitStatusHelp(check?: string): string {
   return `\nExit status: 0 ok${check ? `, 1 ${check}` : ''}, 2 usage or runtime error.\n`;
 }
 
-/** mcp-tap's version, from its package.json. */
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
+export { packageVersion } from './version.js';
 
 /** An error meant for the user: printed as one line, exit status 2. */
 export class UsageError extends Error {

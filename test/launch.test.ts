@@ -1,4 +1,5 @@
 /**
+ * What the launcher does before it loads the command line: it answers `--version` alone, and
  * `mcp-tap record -- <server>` starts the server before it has loaded the rest of itself, so a
  * client waits for the slower of the two start-ups, not for both. What must hold all the same:
  * what the server says before the proxy is ready reaches the client, in order; a server that
@@ -9,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
-import { tempDir } from './support/paths.js';
+import { ROOT, tempDir } from './support/paths.js';
 
 const dir = tempDir('mcp-tap-start-');
 const store = join(dir, 'tapes.db');
@@ -23,6 +24,15 @@ const alive = (pid: number) => {
     return false;
   }
 };
+
+describe('--version', () => {
+  it('prints the package version alone, as -V does, and the full command line agrees', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(await runCli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    // With more on the line, the command line itself answers it (commander's --version).
+    expect(await runCli(['--version', '--no-such-flag'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
 
 describe('the server of record, started first', () => {
   it('is stopped when the command line turns out to be wrong, and mcp-tap exits at once', async () => {

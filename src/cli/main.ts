@@ -12,6 +12,7 @@ import { registerProxies } from './proxies.js';
 import { registerAttach } from './attach.js';
 import { EXIT, exitStatusHelp, quietOnBrokenPipe, reportError } from './common.js';
 import { registerConfig } from './config.js';
+import { registerWeb } from './web.js';
 
 /** Commands whose stdout may be the MCP stream of a stdio proxy: a broken pipe there is the client leaving. */
 const PROXYING = new Set(['record', 'replay']);
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerSessions(program);
   registerProxies(program);
   registerAttach(program);
+  registerWeb(program);
   registerConfig(program);
   describeExitStatus(program);
   return program;

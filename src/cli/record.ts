@@ -20,10 +20,11 @@ import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, t
 import { loadRulesOption, rulesInterceptors, rulesOption, type CliRules } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags, type ControlProxyOptions } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
+import { addWebOption, startInProcessWeb, type InProcessWeb, type WebFlags } from './web-option.js';
 import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
 import { isSecretKeyName, redactArgv, redactUrl, secretsInArgv, secretsInUrl } from '../core/secrets.js';
 
-interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags {
+interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags, WebFlags {
   tui?: boolean;
   store?: string;
   name?: string;
@@ -129,7 +130,7 @@ export function registerRecord(program: Command): void {
         '  mcp-tap record --url http://127.0.0.1:3001/mcp --listen 127.0.0.1:8808\n' +
         '  mcp-tap record --listen 8808 -- npx -y @modelcontextprotocol/server-everything\n',
     );
-  addTuiOption(addControlOptions(addListenOptions(command)));
+  addWebOption(addTuiOption(addControlOptions(addListenOptions(command))));
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
@@ -144,6 +145,7 @@ export function registerRecord(program: Command): void {
     if (upstream.kind !== 'stdio') await checkReachable(upstream.url);
     const store = openStore(flags.store);
     let ui: InProcessTui | undefined;
+    let web: InProcessWeb | undefined;
     let tape: TapeInfo | undefined;
     try {
       const stem = upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : new URL(upstream.url).host.replace(/:/g, '-');
@@ -161,6 +163,7 @@ export function registerRecord(program: Command): void {
         defer: stdio ? { name: () => flags.name ?? stem, replace: flags.replace } : undefined,
       };
       ui = startInProcessTui(flags, logger);
+      web = startInProcessWeb(flags, control, store.file, logger);
       if (listen) {
         tape = await serveHttp(flags, listen, upstream, record, logger, control, rules);
       } else {
@@ -179,6 +182,7 @@ export function registerRecord(program: Command): void {
       throw error;
     } finally {
       ui?.stop();
+      await web?.stop();
       rules?.close();
       store.close();
     }

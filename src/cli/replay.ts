@@ -13,8 +13,9 @@ import { addListenOptions, listenAddress, listenLimits, listenPolicy, type Liste
 import { loadRulesOption, rulesInterceptors, rulesOption } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
+import { addWebOption, startInProcessWeb, type InProcessWeb, type WebFlags } from './web-option.js';
 
-interface ReplayFlags extends VerbosityOptions, ControlFlags, ListenFlags {
+interface ReplayFlags extends VerbosityOptions, ControlFlags, ListenFlags, WebFlags {
   tui?: boolean;
   allowOrigin: string[];
   maxBodySize: string;
@@ -66,7 +67,7 @@ export function registerReplay(program: Command): void {
         '  mcp-tap replay server-everything --on-miss passthrough -- npx -y @modelcontextprotocol/server-everything\n' +
         '  mcp-tap replay server-everything --listen 8808 --speed 1\n',
     );
-  addTuiOption(addControlOptions(addListenOptions(command)));
+  addWebOption(addTuiOption(addControlOptions(addListenOptions(command))));
   addVerbosity(command).action(async (tapeName: string, argv: string[], flags: ReplayFlags) => {
     const logger = loggerFor(flags);
     const control = controlOptions(flags, { title: `replay ${tapeName}`, tape: tapeName, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
@@ -84,8 +85,10 @@ export function registerReplay(program: Command): void {
     const rules = await loadRulesOption(flags.rules, logger);
     const store = openStore(flags.store, { create: false });
     let ui: InProcessTui | undefined;
+    let web: InProcessWeb | undefined;
     try {
       ui = startInProcessTui(flags, logger);
+      web = startInProcessWeb(flags, control, store.file, logger);
       const replay = replayUpstream(store, tapeName, {
         ignore: flags.ignore,
         reuse: flags.reuse,
@@ -120,6 +123,7 @@ export function registerReplay(program: Command): void {
       process.exitCode = flags.strict && !clean ? EXIT.checkFailed : EXIT.ok;
     } finally {
       ui?.stop();
+      await web?.stop();
       rules?.close();
       store.close();
     }

@@ -31,6 +31,8 @@ export interface ProxyStateFile {
   upstream?: string;
   /** The rules file the proxy was started with (absolute), where the UI saves mock rules. */
   rulesFile?: string;
+  /** Where clients reach the proxy over HTTP (`http://127.0.0.1:8808`), when it serves HTTP (`--listen`). */
+  listen?: string;
   startedAt: number;
   cwd: string;
   protocolVersion: number;

@@ -34,7 +34,7 @@ export function newToken(): string {
 }
 
 /** Equal-length digests, so neither the comparison's time nor its length says anything about the token. */
-function sameToken(given: string, expected: string): boolean {
+export function sameToken(given: string, expected: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(expected));
 }

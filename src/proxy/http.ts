@@ -264,6 +264,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   }
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const base = `${host}:${address.port}`;
+  proxy.control?.annotate({ listen: `http://${base}` });
 
   let closing: Promise<void> | undefined;
   return {

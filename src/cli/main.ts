@@ -13,6 +13,7 @@ import { registerAttach } from './attach.js';
 import { EXIT, exitStatusHelp, quietOnBrokenPipe, reportError } from './common.js';
 import { registerConfig } from './config.js';
 import { registerWeb } from './web.js';
+import { registerSend } from './send.js';
 
 /** Commands whose stdout may be the MCP stream of a stdio proxy: a broken pipe there is the client leaving. */
 const PROXYING = new Set(['record', 'replay']);
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerProxies(program);
   registerAttach(program);
   registerWeb(program);
+  registerSend(program);
   registerConfig(program);
   describeExitStatus(program);
   return program;

@@ -200,7 +200,7 @@ export function Detail({ item, log, paused, now, onSelect, actions, proxyId, lis
             Copy JSON
           </button>
         </div>
-        <Message frame={frame} title={frame.kind} needle={needle} />
+        <Message key={frame.seq} frame={frame} title={frame.kind} needle={needle} />
       </div>
     );
   }
@@ -241,9 +241,10 @@ export function Detail({ item, log, paused, now, onSelect, actions, proxyId, lis
         ) : null}
       </div>
       <div className="pair">
-        <Message frame={exchange.request} title={`request from the ${who} · ${timeOf(exchange.request.time)}${exchange.request.held ? ' · HELD, not sent on yet' : ''}`} needle={needle} tone={exchange.request.held ? 'held' : undefined} />
+        <Message key={`request-${exchange.request.seq}-${exchange.request.action}`} frame={exchange.request} title={`request from the ${who} · ${timeOf(exchange.request.time)}${exchange.request.held ? ' · HELD, not sent on yet' : ''}`} needle={needle} tone={exchange.request.held ? 'held' : undefined} />
         {answer ? (
           <Message
+            key={`answer-${answer.seq}-${answer.action}`}
             frame={answer}
             title={`${answer.kind === 'error' ? 'error' : 'answer'} · ${latencyText(exchange.latencyMs)}${answer.held ? ' · HELD, not sent on yet' : ''}${exchange.delivered ? ' · never delivered' : ''}`}
             needle={needle}
@@ -255,7 +256,7 @@ export function Detail({ item, log, paused, now, onSelect, actions, proxyId, lis
           </section>
         )}
       </div>
-      {exchange.delivered ? <Message frame={exchange.delivered} title="delivered instead (made by the proxy)" needle={needle} tone="mocked" /> : null}
+      {exchange.delivered ? <Message key={`delivered-${exchange.delivered.seq}`} frame={exchange.delivered} title="delivered instead (made by the proxy)" needle={needle} tone="mocked" /> : null}
       {exchange.notifications.length > 0 ? (
         <div className="notifications">
           <h3>{exchange.notifications.length} notification(s), in order</h3>

@@ -17,13 +17,18 @@ import type { Actions } from './actions.js';
 
 const ROW_HEIGHT = 26;
 
+/** A conversation id short enough for its column: a UUID's first part, a modern conversation's name without its prefix. */
+function shortConversation(id: string): string {
+  return id.replace(/^conversation-/, '').slice(0, 12);
+}
+
 function RowView({ item, selected, onClick }: { item: LogItem; selected: boolean; onClick: () => void }) {
   if (item.type === 'event') {
     const f = item.frame;
     return (
       <div className={`row event${f.held ? ' o-held' : ''}${selected ? ' selected' : ''}`} onClick={onClick} role="row" aria-selected={selected}>
         <span className="c-time">{clockTime(f.time)}</span>
-        <span className="c-conv">{inert(f.conversation.slice(0, 8))}</span>
+        <span className="c-conv">{inert(shortConversation(f.conversation))}</span>
         <span className="c-dir">{f.direction === 'c2s' ? '→' : '←'}</span>
         <span className="c-what">{inert(eventWhat(f))}</span>
         <span className="c-status">{f.held ? 'HELD' : f.action === 'continue' ? '' : inert(f.action)}</span>
@@ -38,7 +43,7 @@ function RowView({ item, selected, onClick }: { item: LogItem; selected: boolean
     <div className={`row o-${e.outcome}${e.marks.includes('resent') ? ' resent' : ''}${selected ? ' selected' : ''}`} onClick={onClick} role="row" aria-selected={selected} data-key={e.key}>
       <span className="c-time">{clockTime(e.request.time)}</span>
       <span className="c-conv" title={inert(e.conversation)}>
-        {inert(e.conversation.slice(0, 8))}
+        {inert(shortConversation(e.conversation))}
       </span>
       <span className="c-dir">{e.direction === 'c2s' ? '→' : '←'}</span>
       <span className="c-what">

@@ -33,6 +33,7 @@ const OPTIONAL = {
   'the SDK client': /\/node_modules\/@modelcontextprotocol\/sdk\/dist\/esm\/client\//,
   'the Redis client': /\/node_modules\/ioredis\//,
   'the YAML parser': /\/node_modules\/yaml\//,
+  'the web console': /\/dist\/web\/(server|backends|session|commands)\.js/,
 };
 
 /** Records one echo through `mcp-tap record` with the extra flags; returns every module URL the proxy resolved. */

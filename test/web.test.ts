@@ -46,7 +46,7 @@ beforeAll(async () => {
   });
   await page.exposeFunction('reportViolation', (text: string) => violations.push(text));
   // Runs in the page (a string: the tests are compiled without the DOM's types).
-  await page.addInitScript("document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI))");
+  await page.addInitScript("document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 200) : String(e.target)) + ' ' + e.sample + ' at ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber))");
 }, 60_000);
 
 // A test that failed with a dialog open must not leave it over the next test's page.
@@ -95,11 +95,16 @@ function upgrade(url: string, headers: Record<string, string>): Promise<number> 
 }
 
 /**
- * Replaces the editor's whole text (CodeMirror's content is editable like any contenteditable).
- * One line: typed-in indentation arrives as no-break spaces, which JSON does not take.
+ * Replaces the editor's whole text as a person does: select all, then type (as text input, which
+ * the editor takes itself; a DOM fill would have the browser's own editing insert styled markup,
+ * which the page's policy rightly refuses). One line: typed-in indentation arrives as no-break
+ * spaces, which JSON does not take.
  */
 async function fillEditor(text: string): Promise<void> {
-  await page.locator('.cm-content').fill(text);
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(text);
+  await expect.poll(() => editorText()).toBe(text);
 }
 
 async function editorText(): Promise<string> {

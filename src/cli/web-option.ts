@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import type { Logger } from '../core/log.js';
 import { loadPageAssets } from '../web/assets.js';
-import { proxyBackend } from '../web/backends.js';
-import { startWebServer, type WebServer } from '../web/server.js';
+// The console's server (and what it brings: the tape commands, the YAML writer) is loaded only
+// when --web is given, not by every proxy.
+import type { WebServer } from '../web/server.js';
 import type { ControlProxyOptions } from './control-options.js';
 import { UsageError } from './common.js';
 
@@ -73,7 +74,10 @@ export function startInProcessWeb(flags: WebFlags, control: ControlProxyOptions,
   const previous = control.control.onOpen;
   control.control.onOpen = (channel) => {
     previous?.(channel);
-    server = startWebServer({ backend: proxyBackend(channel.hub, store, flags.rules), port, assets, logger }).then(
+    server = (async () => {
+      const [{ startWebServer }, { proxyBackend }] = await Promise.all([import('../web/server.js'), import('../web/backends.js')]);
+      return startWebServer({ backend: proxyBackend(channel.hub, store, flags.rules), port, assets, logger });
+    })().then(
       (started) => {
         // Said whatever -q says: it is what --web was asked for.
         process.stderr.write(`mcp-tap: web console: ${started.url}\n`);

@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import { stateDir } from '../control/state.js';
 import { resolveStorePath } from '../tape/store.js';
 import { loadPageAssets } from '../web/assets.js';
-import { discoveryBackend } from '../web/backends.js';
-import { startWebServer } from '../web/server.js';
 import { addVerbosity, loggerFor, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { untilSignal } from './record.js';
 import { openInBrowser, portOption } from './web-option.js';
@@ -41,6 +39,7 @@ export function registerWeb(program: Command): void {
       throw new UsageError((error as Error).message);
     }
     const store = resolveStorePath(flags.store);
+    const [{ startWebServer }, { discoveryBackend }] = await Promise.all([import('../web/server.js'), import('../web/backends.js')]);
     let server;
     try {
       server = await startWebServer({ backend: discoveryBackend({ stateDir: stateDir(), store, rulesFile: flags.rules }), port, assets, logger });

@@ -74,6 +74,50 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+/** How long messages for a page are gathered before they go, as one WebSocket message. */
+const BATCH_MS = 20;
+
+/**
+ * The page's socket, sending what comes within BATCH_MS as one message (a JSON array of them):
+ * under a burst a browser pays for every WebSocket message it receives (it passes between its
+ * processes), and the proxy for every one it writes, so thousands of small ones a second cost
+ * both far more than a few large ones. Messages are JSON objects, so an array is a batch.
+ */
+class BatchedSocket {
+  private queue: string[] = [];
+  private chars = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  send(text: string): void {
+    this.queue.push(text);
+    this.chars += text.length;
+    this.timer ??= setTimeout(this.flush, BATCH_MS);
+  }
+
+  /** What is written neither to the socket nor out of it yet: the slow page's measure. */
+  unsent(): number {
+    return this.ws.bufferedAmount + this.chars;
+  }
+
+  private readonly flush = (): void => {
+    this.timer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    this.chars = 0;
+    if (batch.length === 0 || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(batch.length === 1 ? batch[0]! : `[${batch.join(',')}]`);
+  };
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    this.chars = 0;
+  }
+}
+
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
@@ -132,13 +176,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   const accept = (ws: WebSocket) => {
     sockets.add(ws);
-    const session = new PageSession(options.backend, { send: (text) => ws.send(text), unsent: () => ws.bufferedAmount }, options.logger);
+    const batched = new BatchedSocket(ws);
+    const session = new PageSession(options.backend, batched, options.logger);
     ws.on('message', (data, isBinary) => {
       if (!isBinary) session.receive(data.toString());
     });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       sockets.delete(ws);
+      batched.close();
       session.close();
     });
   };

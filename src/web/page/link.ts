@@ -20,13 +20,14 @@ export class PageLink extends LinkBase {
     this.ws = new WebSocket(url);
     this.onmessage = (message) => this.onany?.(message);
     this.ws.onmessage = (event) => {
-      let message: PageMessage;
+      let data: PageMessage | PageMessage[];
       try {
-        message = JSON.parse(String(event.data)) as PageMessage;
+        data = JSON.parse(String(event.data)) as PageMessage | PageMessage[];
       } catch {
         return;
       }
-      this.deliver(message as ServerMessage);
+      // The server sends what it gathered within a few milliseconds as one array.
+      for (const message of Array.isArray(data) ? data : [data]) this.deliver(message as ServerMessage);
     };
     this.ws.onclose = (event) => this.finish(event.reason || (event.code === 1006 ? 'the connection was lost' : `closed (${event.code})`));
   }

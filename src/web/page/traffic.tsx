@@ -65,9 +65,11 @@ export function ExchangeRows({ rows, selected, onSelect, follow, testId }: { row
   const atBottom = useRef(true);
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12, getItemKey: (i) => itemKey(rows[i]!.item) });
   useEffect(() => {
-    // Following the newest, as a log viewer does, while the person is at the bottom and nothing is picked.
-    if (follow && atBottom.current && rows.length > 0) virtual.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [rows.length, follow, virtual]);
+    // Following the newest, as a log viewer does, while the person is at the bottom and nothing is
+    // picked. Written, never read: reading the list's geometry here would make the browser lay the
+    // page out again on every update of a burst.
+    if (follow && atBottom.current && rows.length > 0 && scroller.current) scroller.current.scrollTop = rows.length * ROW_HEIGHT;
+  }, [rows.length, follow]);
   const onKey = (event: React.KeyboardEvent) => {
     if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
     event.preventDefault();
@@ -87,7 +89,7 @@ export function ExchangeRows({ rows, selected, onSelect, follow, testId }: { row
       data-testid={testId}
       onScroll={(event) => {
         const el = event.currentTarget;
-        atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 2;
+        atBottom.current = rows.length * ROW_HEIGHT - el.scrollTop - el.clientHeight < ROW_HEIGHT * 2;
       }}
     >
       <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>

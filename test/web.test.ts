@@ -17,14 +17,11 @@ import WebSocket from 'ws';
 import type { Page } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { listRunningProxies } from '../src/control/state.js';
 import { TapeStore } from '../src/tape/store.js';
-import { runScenario } from './peers/ts-client.mjs';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
+import { recordModernScenario } from './support/eras.js';
 import { runCli } from './support/cli.js';
 import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
-import { TS_SERVER } from './support/peers.js';
-import { freePort } from './support/servers.js';
 import { until } from './support/wait.js';
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -199,6 +196,10 @@ describe('mcp-tap record --web, with the SDK client and server-everything', () =
     );
     const held = page.getByTestId('held-list').locator('.held').first();
     await held.waitFor({ timeout: 10_000 });
+    // The edited call beside what it was, and this one waiting with its countdown: the README's picture.
+    await row('edited').first().click();
+    await page.getByTestId('original-diff').waitFor();
+    await browser.shot(page, 'held');
     await held.getByRole('button', { name: 'Drop…' }).click();
     await held.getByLabel('drop reason').fill('not today');
     await held.getByRole('button', { name: 'Drop', exact: true }).click();
@@ -334,15 +335,8 @@ describe('mcp-tap record --web, with the SDK client and server-everything', () =
 describe('mcp-tap web, with the SDK v2 peers speaking MCP 2026-07-28', () => {
   it('finds the proxy, and shows a multi round-trip call as its rounds and a listen stream with what it delivered', async () => {
     const stateDir = join(dir, 'state-modern');
-    const port = await freePort();
-    const proxy = spawn(process.execPath, [CLI, 'record', '-q', '--store', join(dir, 'modern.db'), '--name', 'modern', '--listen', String(port), '--', process.execPath, TS_SERVER, 'stdio'], {
-      env: { ...process.env, MCP_TAP_STATE_DIR: stateDir },
-      stdio: 'ignore',
-    });
+    const { port, child: proxy } = await recordModernScenario(join(dir, 'modern.db'), stateDir);
     children.push(proxy);
-    await until(() => listRunningProxies(stateDir)[0], 'the proxy');
-    const view = (await runScenario({ url: `http://127.0.0.1:${port}/mcp`, negotiation: 'pin' })) as { protocolVersion: string };
-    expect(view.protocolVersion).toBe('2026-07-28');
 
     const web = spawn(process.execPath, [CLI, 'web', '--store', join(dir, 'modern.db')], { env: { ...process.env, MCP_TAP_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(web);
@@ -369,7 +363,45 @@ describe('mcp-tap web, with the SDK v2 peers speaking MCP 2026-07-28', () => {
     expect(curl).toContain(`'http://127.0.0.1:${port}/mcp'`);
     expect(curl).toContain("-H 'Mcp-Method: tools/call' -H 'Mcp-Name: echo'");
     await browser.shot(page, 'modern');
+
+    // A call composed from the tool's inputSchema, in the conversation's envelope.
+    await page.getByTestId('compose').click();
+    await page.getByRole('dialog', { name: 'call which tool?' }).getByRole('button', { name: /^echo/ }).click();
+    const composed = JSON.parse(await editorText()) as { params: { arguments: { message: string }; _meta: Record<string, unknown> } };
+    expect(composed.params.arguments).toEqual({ message: '' });
+    expect(composed.params._meta['io.modelcontextprotocol/protocolVersion']).toBe('2026-07-28');
+    composed.params.arguments.message = 'composed in the page';
+    await fillEditor(JSON.stringify(composed));
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => page.getByTestId('detail').innerText(), { timeout: 10_000 }).toContain('echo: composed in the page');
+    expect(await page.getByTestId('detail-marks').innerText()).toContain('resent');
     web.kill('SIGTERM');
     proxy.kill('SIGTERM');
   }, 90_000);
+});
+
+describe('mcp-tap replay --web', () => {
+  it('serves the console of a replaying proxy: the tape answers, the page lists it', async () => {
+    // The tape imported by the tapes test above.
+    const store = join(dir, 'record.db');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'replay', 'sample', '-q', '--store', store, '--web'],
+      env: { ...(process.env as Record<string, string>), MCP_TAP_STATE_DIR: join(dir, 'state-replay') },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const client = new Client({ name: 'sample-client', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const address = await until(() => /web console: (\S+)/.exec(stderr)?.[1], 'the console address on stderr', 15_000);
+      expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'hello' } }))).toBe('Echo: hello');
+      await page.goto(address);
+      await expect.poll(() => page.getByTestId('status-bar').innerText(), { timeout: 10_000 }).toContain('replay sample');
+      await expect.poll(() => row('tools/call echo').first().innerText()).toMatch(/ok/);
+    } finally {
+      await client.close();
+    }
+  });
 });

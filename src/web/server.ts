@@ -9,10 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { sameToken } from '../control/server.js';
+import { closeWebSocketServer, listenOnLoopback, sameToken } from '../control/server.js';
 import { HttpPolicyInterceptor } from '../interceptors/http-policy.js';
 import type { Logger } from '../core/log.js';
 import { loadPageAssets, type PageAsset } from './assets.js';
@@ -21,7 +20,6 @@ import { PageSession, type ConsoleBackend } from './session.js';
 export const WEB_SOCKET_PATH = '/ws';
 /** A tape import arrives as one message: allow big ones, not unbounded ones. */
 const MAX_PAGE_MESSAGE_BYTES = 64 * 1024 * 1024;
-const CLOSE_GRACE_MS = 1000;
 
 export interface WebServerOptions {
   backend: ConsoleBackend;
@@ -189,14 +187,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     });
   };
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, '127.0.0.1', () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = http.address() as AddressInfo;
+  const port = await listenOnLoopback(http, options.port ?? 0);
   policy.serveAt({ host: '127.0.0.1', port });
   // Cookies are kept per host, not per port: two consoles on one machine must not share one.
   cookieName = `mcp-tap-web-${port}`;
@@ -210,14 +201,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     token,
     close: () =>
       (closing ??= (async () => {
-        const closed = [...sockets].map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
-        for (const ws of sockets) ws.close(1001, 'the console is exiting');
-        await Promise.race([Promise.all(closed), new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
-        for (const ws of sockets) ws.terminate();
-        wss.close();
-        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
-        http.closeAllConnections();
-        await stopped;
+        await closeWebSocketServer(http, wss, sockets, 'the console is exiting');
         options.backend.close?.();
       })()),
   };

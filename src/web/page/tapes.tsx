@@ -13,6 +13,9 @@ import type { TapeContents, TapeDiffResult, TapeListing } from '../protocol.js';
 import type { ConsoleStore } from './store.js';
 import { Detail } from './detail.js';
 
+/** What one message to the console's server may hold (src/web/server.ts), less room for the command around the document. */
+const MAX_IMPORT_BYTES = 60 * 1024 * 1024;
+
 const serverName = (t: TapeListing) => {
   const info = t.serverInfo as { name?: string; version?: string } | null;
   return info?.name ? `${info.name} ${info.version ?? ''}`.trim() : '';
@@ -155,6 +158,7 @@ export function TapesView({ store }: { store: ConsoleStore }) {
     }
   };
   const importFile = async (file: File) => {
+    if (file.size > MAX_IMPORT_BYTES) return store.say(`${file.name} is larger than the console takes (${MAX_IMPORT_BYTES / 1024 / 1024} MiB); import it with mcp-tap tapes import FILE`, 'error');
     let document: unknown;
     try {
       document = JSON.parse(await file.text());

@@ -375,8 +375,15 @@ describe('mcp-tap web, with the SDK v2 peers speaking MCP 2026-07-28', () => {
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await expect.poll(() => page.getByTestId('detail').innerText(), { timeout: 10_000 }).toContain('echo: composed in the page');
     expect(await page.getByTestId('detail-marks').innerText()).toContain('resent');
-    web.kill('SIGTERM');
+
+    // The proxy ends: the page says so, keeps what it showed, and the list of proxies follows.
     proxy.kill('SIGTERM');
+    await expect.poll(() => page.getByTestId('connection').innerText(), { timeout: 10_000 }).toBe('not watching');
+    expect(await page.getByTestId('status-line').innerText()).toMatch(/proxy [0-9a-f]{6} is gone/);
+    await expect.poll(() => page.getByTestId('proxy-picker').count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.getByTestId('status-bar').innerText()).toContain('record ts-server (gone)');
+    expect(await row('tools/call confirm').count()).toBe(2);
+    web.kill('SIGTERM');
   }, 90_000);
 });
 

@@ -42,7 +42,10 @@ function StatusBar({ store }: { store: ConsoleStore }) {
       ) : null}
       {proxy ? (
         <>
-          <span title="what the proxy does">{inert(proxy.title)}</span>
+          <span title="what the proxy does">
+            {inert(proxy.title)}
+            {store.live ? '' : ' (gone)'}
+          </span>
           {proxy.upstream ? <span className="shrink" title={inert(proxy.upstream)}>upstream {inert(proxy.upstream)}</span> : null}
           <span title="how clients reach it">clients {inert(proxy.listen ?? 'stdio')}{transports ? ` (${inert(transports)})` : ''}</span>
           {proxy.tape ? <span title="tape">tape {inert(proxy.tape)}</span> : null}

@@ -138,10 +138,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
 
   const http: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const host = request.headers.host ?? `127.0.0.1:${port}`;
-    const headers = securityHeaders(host);
-    const answer = (status: number, text: string) => response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
     const refused = policy.check(request);
+    // The policy has checked the Host by now: only a name this console is served as goes into the policy header.
+    const headers = securityHeaders(refused ? `127.0.0.1:${port}` : (request.headers.host ?? `127.0.0.1:${port}`));
+    const answer = (status: number, text: string) => response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
     if (refused) return answer(refused.status, refused.message);
     if (request.method !== 'GET' && request.method !== 'HEAD') return answer(405, 'Method Not Allowed: the web console serves GET only');
     const url = new URL(request.url ?? '/', 'http://localhost');

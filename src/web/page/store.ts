@@ -7,7 +7,7 @@
 import { ExchangeLog, type LogItem } from '../../core/exchange.js';
 import { exchangeFrameOfView, heldFrameOf, helloFrames } from '../../control/exchange-frames.js';
 import { ListView, type Row } from '../../control/list-view.js';
-import type { BreakpointView, PausedView, ProxyStateFile, SessionView } from '../../control/protocol.js';
+import { CONTROL_PROTOCOL_VERSION, type BreakpointView, type PausedView, type ProxyStateFile, type SessionView } from '../../control/protocol.js';
 import { compileFilter, FilterSyntaxError, formatFilterSource } from '../../filter/index.js';
 import type { WrittenAnswer } from '../../rules/save.js';
 import type { ProxyInfo } from '../protocol.js';
@@ -138,6 +138,10 @@ export class ConsoleStore {
         }
         return;
       case 'hello': {
+        if (message.protocolVersion !== CONTROL_PROTOCOL_VERSION) {
+          this.status = { text: `proxy ${message.proxy.id} speaks control protocol ${message.protocolVersion}, this console ${CONTROL_PROTOCOL_VERSION}: use the mcp-tap it was started with`, tone: 'error' };
+          return;
+        }
         const log = new ExchangeLog({ capacity: PAGE_CAPACITY });
         for (const frame of helloFrames(message)) log.add(frame);
         this.log = log;

@@ -34,6 +34,9 @@ const OPTIONAL = {
   'the Redis client': /\/node_modules\/ioredis\//,
   'the YAML parser': /\/node_modules\/yaml\//,
   'the web console': /\/dist\/web\/(server|backends|session|commands)\.js/,
+  OpenTelemetry: /\/node_modules\/@opentelemetry\//,
+  'the JUnit writer': /\/node_modules\/junit-report-builder\//,
+  'the exports, check and baselines': /\/dist\/tape\/(har|otlp|report|check|baseline|junit|prune)\.js$|\/dist\/interceptors\/(otlp|baseline)\.js$/,
 };
 
 /** Records one echo through `mcp-tap record` with the extra flags; returns every module URL the proxy resolved. */
@@ -54,7 +57,7 @@ async function modulesLoadedBy(name: string, extraArgs: string[] = []): Promise<
 }
 
 describe('what a recording proxy loads', () => {
-  it('does not load the UI, the SDK client, the Redis client or the YAML parser when not asked for them', async () => {
+  it('does not load the UI, the SDK client, the Redis client, the YAML parser, OpenTelemetry or the exports when not asked for them', async () => {
     const loaded = await modulesLoadedBy('plain');
     // The log is real: the proxy's own modules are in it.
     expect(loaded.some((url) => url.endsWith('/dist/proxy/stdio.js'))).toBe(true);
@@ -68,6 +71,14 @@ describe('what a recording proxy loads', () => {
     writeFileSync(rules, 'rules:\n  - { match: "~t nothing-matches", action: block, reason: not today }\n');
     const loaded = await modulesLoadedBy('with-rules', ['--rules', rules]);
     expect(loaded.some((url) => OPTIONAL['the YAML parser'].test(url))).toBe(true);
+    expect(loaded.filter((url) => OPTIONAL['the UI'].test(url))).toEqual([]);
+  });
+});
+
+describe('what --otlp loads', () => {
+  it('loads OpenTelemetry only when asked for it', async () => {
+    const loaded = await modulesLoadedBy('with-otlp', ['--otlp', 'http://127.0.0.1:9/v1/traces']);
+    expect(loaded.some((url) => OPTIONAL.OpenTelemetry.test(url))).toBe(true);
     expect(loaded.filter((url) => OPTIONAL['the UI'].test(url))).toEqual([]);
   });
 });

@@ -102,7 +102,7 @@ describe('tapeServer and the mode', () => {
   });
 
   it('refuses an unknown mode and a live mode without a server', () => {
-    expect(() => tapeMode({ mode: 'sometimes' as never })).toThrow(/replay, record or passthrough/);
+    expect(() => tapeMode({ mode: 'sometimes' as never })).toThrow(/must be replay, record, passthrough, record-missing, not "sometimes"/);
     expect(() => tapeServer({ store, tape: 'x', mode: 'record' })).toThrow(/needs the real server/);
   });
 });

@@ -20,6 +20,11 @@ export function exitStatusHelp(check?: string): string {
   return `\nExit status: 0 ok${check ? `, 1 ${check}` : ''}, 2 usage or runtime error.\n`;
 }
 
+/** mcp-tap's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** An error meant for the user: printed as one line, exit status 2. */
 export class UsageError extends Error {
   readonly exitCode = EXIT.error;
@@ -100,4 +105,15 @@ export function selfInvocation(env: NodeJS.ProcessEnv = process.env, cwd: string
     // Not a readable package.json: fall through.
   }
   return `node ${launcher}`;
+}
+
+/**
+ * A duration as milliseconds: `250ms`, `2s`, `5m`, `12h`, `30d`, or a bare number of `unit`s
+ * (`--max-duration 500` is 500 ms; `--max-age 30` is 30 days).
+ */
+export function parseDuration(flag: string, text: string, unit: 'ms' | 'd' = 'ms'): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`${flag} takes a duration such as 500ms, 2s, 5m, 12h or 30d (got "${text}")`);
+  const factor: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(match[1]) * factor[(match[2] ?? unit).toLowerCase()]!;
 }

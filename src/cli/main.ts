@@ -1,5 +1,4 @@
 /** The command line: one file per command, wired here. */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerRecord } from './record.js';
 import { registerDemo } from './demo.js';
@@ -10,23 +9,20 @@ import { registerVerify } from './verify.js';
 import { registerTapesDiff } from './tapes-diff.js';
 import { registerProxies } from './proxies.js';
 import { registerAttach } from './attach.js';
-import { EXIT, exitStatusHelp, quietOnBrokenPipe, reportError } from './common.js';
+import { EXIT, exitStatusHelp, packageVersion, quietOnBrokenPipe, reportError } from './common.js';
 import { registerConfig } from './config.js';
 import { registerWeb } from './web.js';
 import { registerSend } from './send.js';
+import { registerCheck } from './check.js';
+import { registerBaseline } from './baseline.js';
 
 /** Commands whose stdout may be the MCP stream of a stdio proxy: a broken pipe there is the client leaving. */
 const PROXYING = new Set(['record', 'replay']);
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 export function buildProgram(): Command {
   const program = new Command('mcp-tap')
     .description('Record, replay and intercept Model Context Protocol (MCP) sessions.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     .hook('preAction', (_program, command) => {
@@ -44,6 +40,8 @@ export function buildProgram(): Command {
   registerWeb(program);
   registerSend(program);
   registerConfig(program);
+  registerCheck(program);
+  registerBaseline(program);
   describeExitStatus(program);
   return program;
 }
@@ -54,6 +52,7 @@ const CHECKS: Record<string, string> = {
   verify: 'when an answer drifted from the tape',
   replay: 'with --strict when a request missed, a recorded one went unused or the client answered differently',
   diff: 'when the tapes differ',
+  check: 'when the check failed (check: the tape has a problem; baseline check: a definition differs from the baseline)',
   demo: 'when the replay did not answer as the server did',
 };
 

@@ -23,8 +23,9 @@ import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option
 import { addWebOption, startInProcessWeb, type InProcessWeb, type WebFlags } from './web-option.js';
 import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
 import { isSecretKeyName, redactArgv, redactUrl, secretsInArgv, secretsInUrl } from '../core/secrets.js';
+import { addLiveOptions, liveInterceptors, type LiveFlags } from './live-options.js';
 
-interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags, WebFlags {
+interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags, LiveFlags, WebFlags {
   tui?: boolean;
   store?: string;
   name?: string;
@@ -130,7 +131,7 @@ export function registerRecord(program: Command): void {
         '  mcp-tap record --url http://127.0.0.1:3001/mcp --listen 127.0.0.1:8808\n' +
         '  mcp-tap record --listen 8808 -- npx -y @modelcontextprotocol/server-everything\n',
     );
-  addWebOption(addTuiOption(addControlOptions(addListenOptions(command))));
+  addWebOption(addTuiOption(addControlOptions(addLiveOptions(addListenOptions(command)))));
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
@@ -162,13 +163,14 @@ export function registerRecord(program: Command): void {
         secrets: [...secretsInArgv(argv), ...(flags.url ? secretsInUrl(flags.url) : []), ...headerSecrets(flags.header)],
         defer: stdio ? { name: () => flags.name ?? stem, replace: flags.replace } : undefined,
       };
+      const live = await liveInterceptors(flags, { store, upstreamUrl: upstream.kind === 'stdio' ? undefined : upstream.url, upstream: described, tape: flags.name ?? stem, logger });
       ui = startInProcessTui(flags, logger);
       web = startInProcessWeb(flags, control, store.file, logger);
       if (listen) {
-        tape = await serveHttp(flags, listen, upstream, record, logger, control, rules);
+        tape = await serveHttp(flags, listen, upstream, record, logger, control, rules, live);
       } else {
         const sessions = new SessionManager();
-        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })], maxMessageBytes: parseSize(flags.maxMessageSize), announcePauses: !flags.tui, ...control });
+        const result = await runStdioProxy({ upstream, logger, record, sessions, interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false }), ...live], maxMessageBytes: parseSize(flags.maxMessageSize), announcePauses: !flags.tui, ...control });
         tape = result.tape;
         if (result.startFailed) throw new UsageError(result.reason);
         process.exitCode = result.exitCode;
@@ -256,7 +258,7 @@ export function listenOption(value: string): ListenAddress {
 }
 
 /** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly; returns the tape. */
-async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules?: CliRules): Promise<TapeInfo | undefined> {
+async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: UpstreamSpec, record: RecordOptions, logger: Logger, control: ControlProxyOptions, rules: CliRules | undefined, live: Interceptor[]): Promise<TapeInfo | undefined> {
   const eventBuffer = wholeNumber('--event-buffer', flags.eventBuffer);
   const limits = listenLimits(flags, upstream.kind === 'stdio');
   const idleTimeoutMs = wholeNumber('--idle-timeout', flags.idleTimeout) * 1000;
@@ -281,7 +283,7 @@ async function serveHttp(flags: RecordFlags, listen: ListenAddress, upstream: Up
     eventBuffer,
     events,
     sessions,
-    interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false })],
+    interceptors: [...rateLimits(flags, sessions, rules), ...rulesInterceptors(rules, { rateLimits: false }), ...live],
     announcePauses: !flags.tui,
     ...control,
     limits,

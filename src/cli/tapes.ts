@@ -1,12 +1,13 @@
 /** `mcp-tap tapes list | show | export | import | rm`: look after the tapes in a store. */
 import { closeSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { exportTape, importTape, tapeSummary, validateTapeDocument } from '../tape/export.js';
 import { TapeError } from '../tape/errors.js';
 import { renderExchanges, renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
-import { openStore, selfInvocation, storeOption, UsageError } from './common.js';
+import { openStore, packageVersion, parseDuration, selfInvocation, storeOption, UsageError } from './common.js';
+import { inert } from '../core/log.js';
 import { retryWhenBusy, type TapeStore } from '../tape/store.js';
 import { browseTape } from './attach.js';
 
@@ -69,6 +70,34 @@ function readDocument(file: string): unknown {
   } catch (error) {
     throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
   }
+}
+
+const EXPORT_FORMATS = ['json', 'har', 'otlp', 'html'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A tape in an export format; the heavy writers (OpenTelemetry) are loaded only when asked for. */
+async function exportText(store: TapeStore, name: string, format: ExportFormat): Promise<{ text: string; count: string }> {
+  if (format === 'json') {
+    const document = exportTape(store, name);
+    return { text: `${JSON.stringify(document, null, 2)}\n`, count: `${document.frames.length} frames` };
+  }
+  const tape = store.requireTape(name);
+  const sessions = store.sessions(tape.id);
+  const frames = store.frames(tape.id);
+  const version = packageVersion();
+  if (format === 'har') {
+    const { tapeToHar } = await import('../tape/har.js');
+    const har = tapeToHar(tape, sessions, frames, { version });
+    return { text: `${JSON.stringify(har, null, 2)}\n`, count: `${har.log.entries.length} entries` };
+  }
+  if (format === 'otlp') {
+    const { tapeToOtlpJson } = await import('../tape/otlp.js');
+    const text = await tapeToOtlpJson(tape, sessions, frames, version);
+    const spans = (text.match(/"spanId"/g) ?? []).length;
+    return { text, count: `${spans} spans` };
+  }
+  const { tapeToHtml } = await import('../tape/report.js');
+  return { text: tapeToHtml(tape, sessions, frames, { version }), count: `${frames.length} frames` };
 }
 
 export function registerTapes(program: Command): void {
@@ -146,17 +175,29 @@ export function registerTapes(program: Command): void {
 
   tapes
     .command('export')
-    .description('Writes the tape as a JSON document (docs/tape-format.md) to stdout, or to a file created readable only by you.')
+    .description(
+      'Writes the tape to stdout, or to a file created readable only by you, in one of these formats: json (the tape document, docs/tape-format.md; ' +
+        'it imports back), har (HTTP Archive 1.2: one entry per exchange, for browser devtools and HAR tools), otlp (OpenTelemetry OTLP/JSON: one span per ' +
+        'exchange, with the MCP semantic conventions), html (one self-contained page: the timeline, searchable). Redacted values stay redacted in every format.',
+    )
     .argument('<name>', 'the tape')
     .option('-o, --output <file>', 'write to this file (mode 0600; replaced if it exists) instead of stdout')
+    .addOption(new Option('--format <format>', 'what to write').choices([...EXPORT_FORMATS]).default('json'))
     .addOption(storeOption())
-    .addHelpText('after', examples('mcp-tap tapes export server-everything > everything.json', 'mcp-tap tapes export server-everything -o everything.json'))
-    .action((name: string, flags: { store?: string; output?: string }) => {
-      const document = withStore(flags.store, READ_ONLY, (store) => exportTape(store, name));
-      const text = `${JSON.stringify(document, null, 2)}\n`;
+    .addHelpText(
+      'after',
+      examples(
+        'mcp-tap tapes export server-everything > everything.json',
+        'mcp-tap tapes export server-everything --format har -o everything.har',
+        'mcp-tap tapes export server-everything --format otlp | curl -H content-type:application/json --data-binary @- http://127.0.0.1:4318/v1/traces',
+        'mcp-tap tapes export server-everything --format html -o report.html',
+      ),
+    )
+    .action(async (name: string, flags: { store?: string; output?: string; format: ExportFormat }) => {
+      const { text, count } = await withStore(flags.store, READ_ONLY, (store) => exportText(store, name, flags.format));
       if (!flags.output) return void process.stdout.write(text);
       writePrivateFile(flags.output, text);
-      console.error(`mcp-tap: exported "${name}" (${document.frames.length} frames) to ${flags.output}`);
+      console.error(`mcp-tap: exported "${name}" (${count}) as ${flags.format} to ${flags.output}`);
     });
 
   tapes
@@ -203,4 +244,50 @@ export function registerTapes(program: Command): void {
         for (const name of names) console.error(`mcp-tap: removed "${name}"`);
       }),
     );
+
+  tapes
+    .command('prune')
+    .description(
+      'Keeps tapes lean. --older-than AGE removes tapes recorded longer ago than AGE (all tapes, or those named). --unused FILE removes from the named ' +
+        'tape the exchanges no replay used, by the usage file that replay --usage FILE (or MCP_TAP_USAGE in tests) appended to: it needs at least one ' +
+        '--strict replay of this very recording and refuses when a replay missed (a tape that lacks answers wants re-recording, not pruning). ' +
+        'initialize and server/discover are always kept. --dry-run says what would go.',
+    )
+    .argument('[names...]', 'the tapes (with --unused: exactly one)')
+    .option('--older-than <age>', 'remove tapes recorded longer ago than this, e.g. 90d (a bare number is days)')
+    .option('--unused <file>', 'remove the exchanges no replay recorded in this usage file used')
+    .option('--dry-run', 'print what would be removed, remove nothing')
+    .addOption(storeOption())
+    .addHelpText(
+      'after',
+      examples('mcp-tap tapes prune --older-than 90d --dry-run', 'mcp-tap replay fixtures --strict --usage usage.jsonl  (each test run)', 'mcp-tap tapes prune fixtures --unused usage.jsonl'),
+    )
+    .action(async (names: string[], flags: { store?: string; olderThan?: string; unused?: string; dryRun?: boolean }) => {
+      const { unusedExchanges, usageOf } = await import('../tape/prune.js');
+      if ((flags.olderThan === undefined) === (flags.unused === undefined)) throw new UsageError('tapes prune takes --older-than AGE or --unused FILE');
+      const verb = flags.dryRun ? 'would remove' : 'removed';
+      withStore(flags.store, { create: false }, (store) => {
+        if (flags.olderThan !== undefined) {
+          const cutoff = Date.now() - parseDuration('--older-than', flags.olderThan, 'd');
+          const candidates = names.length > 0 ? names.map((name) => store.requireTape(name)) : store.listTapes();
+          const old = candidates.filter((t) => Date.parse(t.createdAt) < cutoff);
+          if (!flags.dryRun) store.transaction(() => old.forEach((t) => store.deleteTape(t.name)));
+          for (const t of old) console.error(`mcp-tap: ${verb} "${t.name}" (recorded ${t.createdAt})`);
+          console.error(`mcp-tap: ${old.length} of ${candidates.length} tape(s) older than ${flags.olderThan}${flags.dryRun ? ' (dry run)' : ''}`);
+          return;
+        }
+        if (names.length !== 1) throw new UsageError('--unused prunes one tape: name it');
+        const tape = store.requireTape(names[0]!);
+        const entries = usageOf(flags.unused!, tape);
+        if (entries.length === 0) throw new UsageError(`${flags.unused} has no replay of tape "${tape.name}" as it is now (recorded ${tape.createdAt}, ${tape.frameCount} frames); replay it with --usage first`);
+        if (!entries.some((e) => e.strict)) throw new UsageError(`${flags.unused} has no --strict replay of tape "${tape.name}": prune after a strict replay, so that every request the client makes is known to match`);
+        const missed = entries.filter((e) => e.missed > 0);
+        if (missed.length > 0) throw new UsageError(`${missed.length} replay(s) in ${flags.unused} missed requests tape "${tape.name}" lacks: re-record it rather than prune it`);
+        const used = new Set(entries.flatMap((e) => e.used));
+        const unused = unusedExchanges(store.frames(tape.id), used);
+        if (!flags.dryRun) store.deleteFrames(tape.id, unused.seqs);
+        for (const request of unused.requests) console.error(`mcp-tap: ${verb} ${inert(request.length > 200 ? `${request.slice(0, 197)}...` : request)}`);
+        console.error(`mcp-tap: ${verb} ${unused.requests.length} unused exchange(s) (${unused.seqs.length} frames) from "${tape.name}", by ${entries.length} replay(s)${flags.dryRun ? ' (dry run)' : ''}`);
+      });
+    });
 }

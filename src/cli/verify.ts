@@ -7,6 +7,7 @@ import { secretsNeeded, sessionGroups, verifySession, type VerifiedRequest, type
 import { inert } from '../core/log.js';
 import { addVerbosity, collect, EXIT, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { colorFor } from './tapes.js';
+import type { JUnitSuite } from '../tape/junit.js';
 import { upstreamFrom } from './record.js';
 
 interface VerifyFlags extends VerbosityOptions {
@@ -18,6 +19,22 @@ interface VerifyFlags extends VerbosityOptions {
   header: string[];
   timeout: string;
   secret: string[];
+  junit?: string;
+}
+
+/** The report as JUnit: one case per request re-driven, failing where the answer drifted. */
+export function verifySuite(report: VerifyReport, mask: (text: string) => string): JUnitSuite {
+  return {
+    name: `mcp-tap verify ${report.tape}`,
+    properties: { tape: report.tape },
+    cases: report.requests.map((r) => {
+      const differences = r.differences.map((d) => mask(describeDifference(d)));
+      const name = mask(`${r.request}${r.round === undefined ? '' : ` (round ${r.round})`} (seq ${r.seq})`);
+      if (r.status === 'same') return { classname: r.method, name, timeMs: r.liveLatencyMs };
+      const message = r.status === 'no-answer' ? `no answer${r.error ? `: ${mask(r.error)}` : ''}` : `answer drifted: ${differences.join('; ')}`;
+      return { classname: r.method, name, timeMs: r.liveLatencyMs, failure: { message, type: r.status, details: [r.error ? mask(r.error) : '', ...differences].filter(Boolean).join('\n') } };
+    }),
+  };
 }
 
 /** --secret KEY=ENV_VAR, read from the environment (a value never goes on the command line, where ps shows it). */
@@ -56,6 +73,7 @@ export function registerVerify(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for each answer', '30')
     .option('--secret <key=env>', 'send the value of environment variable ENV where the tape has KEY redacted (a field name such as password, or a path such as params.arguments.password; repeatable)', collect, [])
     .option('--json', 'print a machine-readable report on stdout')
+    .option('--junit <file>', 'also write the report as JUnit XML, one test case per request')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -111,6 +129,10 @@ export function registerVerify(program: Command): void {
         report.requests.push(...results);
       }
       report.drifted = report.requests.filter((r) => r.status !== 'same').length;
+      if (flags.junit) {
+        const { writeJUnit } = await import('../tape/junit.js');
+        await writeJUnit(flags.junit, [verifySuite(report, mask)]);
+      }
       if (flags.json) console.log(mask(JSON.stringify(report, null, 2)));
       else if (!flags.quiet) {
         const total = report.requests.length;

@@ -643,6 +643,11 @@ export function answerReceived(exchange: Exchange): ExchangeFrame | undefined {
   return exchange.delivered ?? exchange.answer;
 }
 
+/** The answer the other side sent that the proxy stopped or replaced (the requester got `delivered`). */
+export function answerStopped(exchange: Exchange): ExchangeFrame | undefined {
+  return exchange.delivered ? exchange.answer : undefined;
+}
+
 /** Groups frames (in wire order) into exchanges and events, the whole source at once. */
 export function buildExchanges(frames: Iterable<ExchangeFrame>): ExchangeLog {
   const log = new ExchangeLog();
@@ -699,7 +704,7 @@ function marksOf(frame: ExchangeFrame): string[] {
 }
 
 /** An answer the other side sent that the proxy did not pass on: blocked, dropped, or replaced by a mock. */
-function undelivered(frame: ExchangeFrame): boolean {
+export function undelivered(frame: ExchangeFrame): boolean {
   if (frame.flags.includes('synthesized')) return false;
   const last = frame.action.slice(frame.action.lastIndexOf('>') + 1);
   return last === 'block' || last === 'mock';

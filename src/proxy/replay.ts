@@ -28,6 +28,8 @@ export interface ReplaySummary {
   unused: string[];
   passedThrough: number;
   answerDifferences: string[];
+  /** Frame numbers of the recorded requests answered with, by any session. */
+  used: number[];
 }
 
 export interface ReplayUpstream {
@@ -43,7 +45,8 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
   // Live sessions' transports; a finished session's counts are folded in and it is let go, so a
   // long-running replay server does not keep every session it ever served.
   const transports = new Set<ReplayTransport>();
-  const finished: ReplaySummary = { matched: 0, redactedMatches: [], missed: [], housekeeping: [], unused: [], passedThrough: 0, answerDifferences: [] };
+  const finished: ReplaySummary = { matched: 0, redactedMatches: [], missed: [], housekeeping: [], unused: [], passedThrough: 0, answerDifferences: [], used: [] };
+  const used = new Set<number>();
   const redactor = Redactor.forPrinting(tape.redactions);
   let finishedUnused: string[][] = [];
   let recorder: TapeRecorder | undefined;
@@ -70,6 +73,7 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
       finished.housekeeping.push(...transport.stats.housekeeping);
       finished.passedThrough += transport.stats.passedThrough;
       finished.answerDifferences.push(...transport.stats.answerDifferences);
+      for (const seq of transport.used) used.add(seq);
       finishedUnused = [intersect([...finishedUnused, transport.unused()])];
     };
     const close = transport.close.bind(transport);
@@ -92,6 +96,7 @@ export function replayUpstream(store: TapeStore, tapeName: string, options: Repl
         unused: lists.length === 0 ? script.exchanges.filter((e) => e.method !== 'server/discover').map((e) => describeRequest(e.method, e.params)) : intersect(lists),
         passedThrough: finished.passedThrough + sum(live.map((t) => t.stats.passedThrough)),
         answerDifferences: [...finished.answerDifferences, ...live.flatMap((t) => t.stats.answerDifferences)],
+        used: [...new Set([...used, ...live.flatMap((t) => [...t.used])])].sort((a, b) => a - b),
       };
     },
     close: () => recorder?.close(),

@@ -36,6 +36,8 @@ export interface TapeDiff {
   lists: ListChange[];
   latency: LatencyChange[];
   same: number;
+  /** The requests whose answers agree (as many as `same`), for reports that list every exchange. */
+  agreed: string[];
 }
 
 const LISTS: Record<string, { list: ListChange['list']; key: string; name: string }> = {
@@ -106,7 +108,7 @@ export function diffTapes(a: TapeFrame[], b: TapeFrame[], options: DiffOptions =
   // initialize and server/discover params carry the client's name and version; match them on the method alone.
   const key = (e: RecordedExchange) => (e.method === 'initialize' || e.method === 'server/discover' ? {} : e.params);
   const matcher = new RequestMatcher(all(after).map((e) => ({ method: e.method, params: key(e), item: e })));
-  const diff: TapeDiff = { added: [], removed: [], changed: [], lists: [], latency: [], same: 0 };
+  const diff: TapeDiff = { added: [], removed: [], changed: [], lists: [], latency: [], same: 0, agreed: [] };
   const latencies = new Map<string, { before: number[]; after: number[] }>();
   for (const old of all(before)) {
     const counterpart = matcher.take(old.method, key(old));
@@ -116,8 +118,10 @@ export function diffTapes(a: TapeFrame[], b: TapeFrame[], options: DiffOptions =
       continue;
     }
     const differences = compareCalls(old, counterpart, ignore);
-    if (differences.length === 0) diff.same++;
-    else diff.changed.push({ request: described, differences });
+    if (differences.length === 0) {
+      diff.same++;
+      diff.agreed.push(described);
+    } else diff.changed.push({ request: described, differences });
     const list = LISTS[old.method];
     if (list) {
       const was = new Set(names(answer(old), list.key, list.name));

@@ -39,3 +39,9 @@ export function exchangeFrameOf(frame: TapeFrame): ExchangeFrame {
 export function tapeExchanges(frames: TapeFrame[]): ExchangeLog {
   return buildExchanges(frames.map(exchangeFrameOf));
 }
+
+/** A tape offset (`tMs`) as wall-clock time, ISO 8601: the tape's start plus the offset. */
+export function wallClock(tape: { createdAt: string }): (tMs: number) => string {
+  const start = Date.parse(tape.createdAt);
+  return (tMs) => new Date(start + tMs).toISOString();
+}

@@ -54,6 +54,14 @@ CREATE TABLE IF NOT EXISTS frames (
 
 CREATE INDEX IF NOT EXISTS frames_by_method ON frames (tape_id, method);
 
+-- Trusted tool, prompt and resource definitions of a server (mcp-tap baseline accept), by name.
+-- Added without a version bump: older mcp-tap versions leave the table alone.
+CREATE TABLE IF NOT EXISTS baselines (
+  name             TEXT PRIMARY KEY,
+  accepted_at      TEXT NOT NULL,
+  document         TEXT NOT NULL    -- JSON: the baseline document (docs/tape-format.md)
+);
+
 -- A stdio conversation that was only a server/discover probe (an SDK client probing on a sibling
 -- process): kept here, not as a tape, until the recording of the same upstream adopts it.
 CREATE TABLE IF NOT EXISTS probes (

@@ -365,6 +365,47 @@ export class TapeStore {
     );
   }
 
+  /** Stores (or replaces) a baseline document under its name. */
+  saveBaseline(name: string, acceptedAt: string, document: unknown): void {
+    this.guard(() => this.db.prepare('INSERT INTO baselines (name, accepted_at, document) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET accepted_at = excluded.accepted_at, document = excluded.document').run(name, acceptedAt, JSON.stringify(document)));
+  }
+
+  /** The baselines, oldest first: name, when accepted, the document (parsed). A store made before baselines existed has none. */
+  baselines(): { name: string; acceptedAt: string; document: unknown }[] {
+    if (!this.hasTable('baselines')) return [];
+    return this.guard(() =>
+      (this.db.prepare('SELECT name, accepted_at, document FROM baselines ORDER BY accepted_at, name').all() as Row[]).map((row) => ({ name: row.name as string, acceptedAt: row.accepted_at as string, document: JSON.parse(row.document as string) as unknown })),
+    );
+  }
+
+  deleteBaseline(name: string): boolean {
+    if (!this.hasTable('baselines')) return false;
+    return this.guard(() => this.db.prepare('DELETE FROM baselines WHERE name = ?').run(name).changes > 0);
+  }
+
+  private hasTable(name: string): boolean {
+    return this.guard(() => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined);
+  }
+
+  /**
+   * Removes frames from a tape and numbers the rest from 1 again, in one transaction (a tape's
+   * sequence has no gaps). Returns how many were removed.
+   */
+  deleteFrames(tapeId: number, seqs: number[]): number {
+    if (seqs.length === 0) return 0;
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const remove = this.db.prepare('DELETE FROM frames WHERE tape_id = ? AND seq = ?');
+        let removed = 0;
+        for (const seq of seqs) removed += remove.run(tapeId, seq).changes;
+        // Through negative numbers, so the unique (tape, seq) pairs never collide on the way.
+        this.db.prepare('WITH ordered AS (SELECT id, row_number() OVER (ORDER BY seq) AS n FROM frames WHERE tape_id = ?) UPDATE frames SET seq = -(SELECT n FROM ordered WHERE ordered.id = frames.id) WHERE tape_id = ?').run(tapeId, tapeId);
+        this.db.prepare('UPDATE frames SET seq = -seq WHERE tape_id = ?').run(tapeId);
+        return removed;
+      })(),
+    );
+  }
+
   /**
    * Runs several writes atomically. `immediate` takes the write lock at the start (BEGIN
    * IMMEDIATE): a transaction that reads first and writes after would otherwise fail at once,

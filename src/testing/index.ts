@@ -5,7 +5,12 @@
  *
  * - `replay` (default): from the tape, with no server running: offline and deterministic;
  * - `record`: from the real server, through mcp-tap, rewriting the tape;
- * - `passthrough`: from the real server, recording nothing.
+ * - `passthrough`: from the real server, recording nothing;
+ * - `record-missing`: from the tape when it exists, else from the real server, recording it.
+ *
+ * A tape may expire (`maxAge`, env MCP_TAP_MAX_AGE): an older one warns, fails or is recorded
+ * again (`onExpired`, env MCP_TAP_ON_EXPIRED: warn, error or record). With `usage` (env
+ * MCP_TAP_USAGE) each replay notes which recorded requests it used, for `tapes prune --unused`.
  */
 import { fileURLToPath } from 'node:url';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -14,11 +19,15 @@ import { createLogger } from '../core/log.js';
 import { createProxy } from '../proxy/create.js';
 import { formatSummary, replayUpstream, type ReplaySummary } from '../proxy/replay.js';
 import { TapeStore } from '../tape/store.js';
+import { EXPIRY_STRATEGIES, expired, type ExpiryStrategy } from '../tape/expiry.js';
+import { appendUsage } from '../tape/prune.js';
 import { ChildProcessTransport } from '../transports/stdio.js';
 import { SdkTransportAdapter } from '../transports/sdk.js';
 import type { Transport } from '../transports/transport.js';
 
-export type TapeMode = 'replay' | 'record' | 'passthrough';
+export type TapeMode = 'replay' | 'record' | 'passthrough' | 'record-missing';
+
+const MODES: readonly TapeMode[] = ['replay', 'record', 'passthrough', 'record-missing'];
 
 export interface TapeServerOptions {
   /** The tape store file. */
@@ -33,16 +42,38 @@ export interface TapeServerOptions {
   ignore?: string[];
   reuse?: boolean;
   speed?: number;
+  /** Replay fails (at the end) on a miss, an unused recording or a client answer that differs. */
+  strict?: boolean;
+  /** A tape older than this has expired: `30d`, `12h` (a number is days). Env MCP_TAP_MAX_AGE. */
+  maxAge?: string | number;
+  /** What an expired tape does: warn (replay it), error (refuse), record (record it again). Env MCP_TAP_ON_EXPIRED; default warn. */
+  onExpired?: ExpiryStrategy;
+  /** Append which recorded requests each replay used to this file. Env MCP_TAP_USAGE. */
+  usage?: string;
 }
 
 const CLI = fileURLToPath(new URL('../../bin/mcp-tap.js', import.meta.url));
 
 export function tapeMode(options: Pick<TapeServerOptions, 'mode'> = {}): TapeMode {
   const mode = options.mode ?? process.env.MCP_TAP_MODE ?? 'replay';
-  if (mode !== 'replay' && mode !== 'record' && mode !== 'passthrough') {
-    throw new Error(`MCP_TAP_MODE must be replay, record or passthrough, not "${mode}"`);
-  }
-  return mode;
+  if (!MODES.includes(mode as TapeMode)) throw new Error(`MCP_TAP_MODE must be ${MODES.join(', ')}, not "${mode}"`);
+  return mode as TapeMode;
+}
+
+/** The expiry settings, from the options or the environment. */
+function expiryOf(options: TapeServerOptions): { maxAge?: string; onExpired: ExpiryStrategy } {
+  const maxAge = options.maxAge ?? process.env.MCP_TAP_MAX_AGE;
+  const onExpired = (options.onExpired ?? process.env.MCP_TAP_ON_EXPIRED ?? 'warn') as ExpiryStrategy;
+  if (!EXPIRY_STRATEGIES.includes(onExpired)) throw new Error(`MCP_TAP_ON_EXPIRED must be ${EXPIRY_STRATEGIES.join(', ')}, not "${onExpired}"`);
+  return { maxAge: maxAge === undefined || maxAge === '' ? undefined : String(maxAge), onExpired };
+}
+
+/** A max age as milliseconds: `30d`, `12h`, `90m`, `10s`, or a number of days. */
+function maxAgeMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(text.trim());
+  if (!match) throw new Error(`maxAge must be a duration such as 30d or 12h, not "${text}"`);
+  const factor: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(match[1]) * factor[(match[2] ?? 'd').toLowerCase()]!;
 }
 
 function requireServer(options: TapeServerOptions, mode: TapeMode): NonNullable<TapeServerOptions['server']> {
@@ -65,6 +96,18 @@ export function tapeServer(options: TapeServerOptions): { command: string; args:
   for (const path of options.ignore ?? []) args.push('--ignore', path);
   if (options.reuse) args.push('--reuse');
   if (options.speed) args.push('--speed', String(options.speed));
+  if (options.strict) args.push('--strict');
+  const usage = options.usage ?? process.env.MCP_TAP_USAGE;
+  if (usage) args.push('--usage', usage);
+  const { maxAge, onExpired } = expiryOf(options);
+  if (maxAge !== undefined) args.push('--max-age', maxAge, '--on-expired', onExpired);
+  // The real server goes along whenever the replay may have to record.
+  if (mode === 'record-missing' || (maxAge !== undefined && onExpired === 'record')) {
+    const server = requireServer(options, mode);
+    if (mode === 'record-missing') args.push('--record-missing');
+    args.push('--', server.command, ...(server.args ?? []));
+    return { mode, command: process.execPath, args, env: server.env };
+  }
   return { mode, command: process.execPath, args };
 }
 
@@ -125,22 +168,50 @@ export interface InProcessTape {
 }
 
 /**
+ * What an in-process run does: `record-missing` records a tape that is not there yet and replays
+ * one that is; an expired tape warns (on stderr), fails or is recorded again.
+ */
+function effectiveMode(asked: TapeMode, store: TapeStore, options: TapeServerOptions): 'replay' | 'record' {
+  if (asked === 'record') return 'record';
+  const tape = store.getTape(options.tape);
+  if (!tape) return asked === 'record-missing' ? 'record' : 'replay';
+  const { maxAge, onExpired } = expiryOf(options);
+  const said = maxAge === undefined ? undefined : expired(tape, maxAgeMs(maxAge), `maxAge ${maxAge}`);
+  if (said === undefined) return 'replay';
+  if (onExpired === 'record') return 'record';
+  if (onExpired === 'error') {
+    store.close();
+    throw new Error(`${said}: record it again (MCP_TAP_MODE=record, or onExpired: 'record')`);
+  }
+  process.stderr.write(`mcp-tap: ${said}; replaying it anyway\n`);
+  return 'replay';
+}
+
+/**
  * The same, in process: no child process for mcp-tap itself (a real server is still spawned in
  * `record` and `passthrough`). Closing the client closes everything.
  */
 export async function tapeTransport(options: TapeServerOptions): Promise<InProcessTape> {
-  const mode = tapeMode(options);
+  const asked = tapeMode(options);
   const logger = createLogger('quiet');
-  const store = mode === 'passthrough' ? undefined : TapeStore.open(options.store, { create: mode === 'record' });
+  const store = asked === 'passthrough' ? undefined : TapeStore.open(options.store, { create: asked === 'record' || asked === 'record-missing' });
+  const mode = store ? effectiveMode(asked, store, options) : asked;
   let upstream: Transport;
   let summary: () => ReplaySummary | undefined = () => undefined;
   let finish = () => undefined as void;
   if (mode === 'replay') {
-    const replay = replayUpstream(store!, options.tape, { ignore: options.ignore, reuse: options.reuse, speed: options.speed });
+    const replay = replayUpstream(store!, options.tape, { ignore: options.ignore, reuse: options.reuse, speed: options.speed, strict: options.strict });
     if (replay.spec.kind !== 'replay') throw new Error('unexpected upstream');
     upstream = replay.spec.create();
     summary = () => replay.summary();
-    finish = () => replay.close();
+    const usage = options.usage ?? process.env.MCP_TAP_USAGE;
+    finish = () => {
+      replay.close();
+      if (!usage) return;
+      const tape = store!.requireTape(options.tape);
+      const s = replay.summary();
+      appendUsage(usage, { tape: tape.name, createdAt: tape.createdAt, frames: tape.frameCount, at: new Date().toISOString(), strict: options.strict === true, clean: s.missed.length === 0 && s.unused.length === 0 && s.answerDifferences.length === 0, missed: s.missed.length, used: s.used });
+    };
   } else {
     const server = requireServer(options, mode);
     if (mode === 'record') store!.deleteTape(options.tape);

@@ -94,6 +94,8 @@ export class ReplayTransport implements Transport {
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
   readonly stats: ReplayStats = { matched: 0, redactedMatches: [], missed: [], housekeeping: [], passedThrough: 0, answerDifferences: [] };
+  /** Frame numbers of the recorded requests this replay answered with (for `tapes prune --unused`). */
+  readonly used = new Set<number>();
   private readonly matcher: RequestMatcher<RecordedExchange>;
   private readonly notificationsUsed = new Map<string, number>();
   /** Server requests we sent the client: our id -> the recorded request frame. */
@@ -247,6 +249,7 @@ export class ReplayTransport implements Transport {
 
   /** Sends a recorded exchange's server side: followers and progress in recorded order, then the answer. */
   private play(exchange: RecordedExchange, id: JsonRpcId, liveParams: unknown): void {
+    this.used.add(exchange.request.seq);
     const liveToken = isObject(liveParams) && isObject(liveParams._meta) ? liveParams._meta.progressToken : undefined;
     // A listen stream's answer only ends it (the server shutting down): the client hears it when
     // it closes the stream, never in the middle of a replay.

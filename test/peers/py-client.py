@@ -9,6 +9,7 @@ import json
 import sys
 
 from mcp import Client, StdioServerParameters
+from mcp.shared.exceptions import MCPError
 
 
 def plain(value):
@@ -41,8 +42,13 @@ async def main(argv):
         count = await client.call_tool("count", {"steps": 3}, progress_callback=on_progress)
         view["steps"].append({"name": "count", "result": [c.text for c in count.content]})
         view["progress"] = progress
-        missing = await client.call_tool("no-such-tool", {})
-        view["steps"].append({"name": "missing tool", "result": {"isError": missing.is_error, "text": [c.text for c in missing.content]}})
+        # A server may say so with a tool error result (the Python SDK's) or a JSON-RPC error (the
+        # TypeScript SDK's): both are what the client saw.
+        try:
+            missing = await client.call_tool("no-such-tool", {})
+            view["steps"].append({"name": "missing tool", "result": {"isError": missing.is_error, "text": [c.text for c in missing.content]}})
+        except MCPError as error:
+            view["steps"].append({"name": "missing tool", "error": {"code": error.code, "message": error.message}})
     print(json.dumps(view, indent=2))
 
 

@@ -5,20 +5,20 @@
  * `tapes diff` of two recordings finds nothing. Clients: the TypeScript SDK v2 pinned to 2026-07-28
  * (modern), auto-negotiating (dual-era) and 2025 (legacy); the Python SDK 2.3 (dual-era, modern);
  * the SDK v1 (2025). Servers: the TypeScript SDK v2 dual-era and modern-only, the Python SDK, and
- * server-everything (2025).
+ * server-everything (2025). One test file per transport (era-matrix-*.test.ts), so the two run
+ * side by side.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runScenario, type ScenarioView } from './peers/ts-client.mjs';
-import { runCli } from './support/cli.js';
-import { expectSameView, runPythonClient, runV1Scenario, startHttpServer, startRecordingProxy, startReplayServer, startTsServer, type Running, type Target } from './support/eras.js';
-import { PY_CLIENT, PY_SERVER, pythonPeers, TS_SERVER } from './support/peers.js';
-import { CLI, EVERYTHING, tempDir } from './support/paths.js';
+import { runScenario, type ScenarioView } from '../peers/ts-client.mjs';
+import { runCli } from './cli.js';
+import { expectSameView, runPythonClient, runV1Scenario, startHttpServer, startRecordingProxy, startReplayServer, startTsServer, type Running, type Target } from './eras.js';
+import { PY_CLIENT, PY_SERVER, pythonPeers, TS_SERVER } from './peers.js';
+import { CLI, EVERYTHING, tempDir } from './paths.js';
 
-const dir = tempDir();
-const store = join(dir, 'tapes.db');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let dir = '';
+let store = '';
 const node = process.execPath;
 const python = pythonPeers();
 
@@ -88,10 +88,11 @@ const PAIRS: [ClientPeer, ServerPeer][] = [
   [CLIENTS.dual, SERVERS.everything],
   [CLIENTS.legacy, SERVERS.tsDual],
   [CLIENTS.legacy, SERVERS.everything],
-  // The Python peer client against the TypeScript servers is left out: its scenario stops at the
-  // JSON-RPC error those servers give for an unknown tool (test/peers/py-client.py expects a tool
-  // error result, as the Python server gives), direct as much as through mcp-tap.
+  [CLIENTS.pyDual, SERVERS.tsDual],
+  [CLIENTS.pyDual, SERVERS.tsModern],
   [CLIENTS.pyDual, SERVERS.py],
+  [CLIENTS.pyModern, SERVERS.tsDual],
+  [CLIENTS.pyModern, SERVERS.tsModern],
   [CLIENTS.pyModern, SERVERS.py],
   [CLIENTS.v1, SERVERS.tsDual],
   [CLIENTS.v1, SERVERS.py],
@@ -164,7 +165,11 @@ async function runCell(client: ClientPeer, server: ServerPeer, transport: 'stdio
   expect(found.same, 'tapes diff compared the calls').toBeGreaterThan(1);
 }
 
-for (const transport of ['stdio', 'http'] as const) {
+/** The matrix over one transport, as a describe block of the calling test file. */
+export function eraMatrix(transport: 'stdio' | 'http'): void {
+  dir = tempDir();
+  store = join(dir, 'tapes.db');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   describe(`over ${transport === 'stdio' ? 'stdio' : 'Streamable HTTP'}`, () => {
     for (const [client, server] of PAIRS) {
       const missing = (client.needsPython || server.needsPython) && !python.available;

@@ -8,6 +8,7 @@
  * are refused.
  */
 import type { Direction, JsonRpcId, MessageKind } from '../core/jsonrpc.js';
+import type { BreakpointState } from '../interceptors/breakpoints.js';
 
 /**
  * 2: held messages have a place in wire order (`PausedView.seq`, `FrameView.heldSeq`), a `paused`
@@ -105,14 +106,8 @@ export interface SessionView {
   lastActiveAt: number;
 }
 
-export interface BreakpointView {
-  id: number;
-  expression: string;
-  /** A disabled breakpoint stays in the list and holds nothing until enabled again. */
-  enabled: boolean;
-  /** Messages it has held so far. */
-  hits: number;
-}
+/** A breakpoint on the wire is the interceptor's own plain state. */
+export type BreakpointView = BreakpointState;
 
 /** Proxy to client. */
 export type ServerMessage =

@@ -10,7 +10,7 @@ import { ChildProcessTransport } from '../transports/stdio.js';
 import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.js';
 import { WebSocketUpstream } from '../transports/websocket/upstream.js';
 import { LegacySseUpstream } from '../transports/sse/upstream.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from '../core/transport.js';
 import { redactArgv, redactText, redactUrl } from '../core/secrets.js';
 
 export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws' | 'replay';

@@ -5,7 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { TransportKind } from '../core/context.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder, encodeLine } from '../core/framing.js';
-import { SAME_READ, type CloseInfo, type SendMeta, type Transport } from './transport.js';
+import { SAME_READ, type CloseInfo, type SendMeta, type Transport } from '../core/transport.js';
 
 export interface LineStreamOptions {
   maxMessageBytes?: number;

@@ -18,7 +18,7 @@ import { describeRequest, RequestMatcher } from '../tape/matcher.js';
 import { asksForInput, type RecordedExchange, type ReplayScript } from '../tape/replay-script.js';
 import type { TapeFrame } from '../tape/types.js';
 import type { Redactor } from '../tape/redact.js';
-import { SAME_READ, type ReceiveMeta, type SendMeta, type Transport } from './transport.js';
+import { SAME_READ, type ReceiveMeta, type SendMeta, type Transport } from '../core/transport.js';
 import { reinitialize } from './handshake.js';
 
 export interface ReplayOptions {

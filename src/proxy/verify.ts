@@ -12,12 +12,12 @@ import type { Exchange } from '../core/exchange.js';
 import { errorCodeForEra, META, requestEra, resultTypeOf } from '../core/era.js';
 import { replaceJsonValue } from '../core/json-text.js';
 import { ErrorCode, idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
-import type { Transport } from '../transports/transport.js';
-import { parsePaths } from './canonical.js';
-import { tapeExchanges } from './exchanges.js';
-import { answerOf, jsonDiff, type Difference } from './json-diff.js';
-import { describeRequest } from './matcher.js';
-import type { TapeFrame } from './types.js';
+import type { Transport } from '../core/transport.js';
+import { parsePaths } from '../tape/canonical.js';
+import { tapeExchanges } from '../tape/exchanges.js';
+import { answerOf, jsonDiff, type Difference } from '../tape/json-diff.js';
+import { describeRequest } from '../tape/matcher.js';
+import type { TapeFrame } from '../tape/types.js';
 
 export interface VerifiedRequest {
   seq: number;

@@ -4,14 +4,13 @@
  * collapsible tree or its raw text, what an interceptor changed as a diff, the notifications in
  * order, a search inside, and the ways to take it elsewhere (copy as JSON or as a command, re-send).
  */
-import { useMemo, useState } from 'react';
-import { diffLines } from 'diff';
+import { useState } from 'react';
 import type { Exchange, ExchangeFrame, ExchangeLog, LogItem } from '../../core/exchange.js';
 import { exchangeJson, itemJson } from '../../core/exchange-json.js';
 import { eventWhat, exchangeWhat, frameText, idText, latencyText, outcomeText, prettyJson, secondsText, sizeText } from '../../core/exchange-text.js';
 import { inert } from '../../core/inert.js';
 import type { PausedView } from '../../control/protocol.js';
-import { JsonTree, Marked, RawText } from './json-view.js';
+import { JsonTree, LineDiff, Marked, RawText } from './json-view.js';
 import { curlCommand, mcpTapCommand, type Actions } from './actions.js';
 
 export async function copyText(text: string): Promise<boolean> {
@@ -26,7 +25,6 @@ export async function copyText(text: string): Promise<boolean> {
 function Message({ frame, title, needle, tone }: { frame: ExchangeFrame; title: string; needle: string; tone?: string }) {
   const [view, setView] = useState<'tree' | 'raw' | 'diff'>(frame.original !== undefined ? 'diff' : 'tree');
   const text = frameText(frame);
-  const changes = useMemo(() => (view === 'diff' && frame.original !== undefined ? diffLines(prettyJson(frame.original) + '\n', prettyJson(text) + '\n') : []), [view, frame.original, text]);
   return (
     <section className={`message ${tone ?? ''}`} data-testid={`message-${title.split(' ')[0]}`}>
       <header>
@@ -49,19 +47,7 @@ function Message({ frame, title, needle, tone }: { frame: ExchangeFrame; title: 
       </header>
       {view === 'tree' && frame.message !== undefined ? <JsonTree value={frame.message} needle={needle} /> : null}
       {view === 'raw' || (view === 'tree' && frame.message === undefined) ? <RawText text={text} needle={needle} /> : null}
-      {view === 'diff' ? (
-        <pre className="diff" data-testid="original-diff">
-          {changes.map((part, i) => (
-            <span key={i} className={part.added ? 'added' : part.removed ? 'removed' : 'same'}>
-              {part.value
-                .replace(/\n$/, '')
-                .split('\n')
-                .map((line) => `${part.added ? '+' : part.removed ? '-' : ' '} ${inert(line)}\n`)
-                .join('')}
-            </span>
-          ))}
-        </pre>
-      ) : null}
+      {view === 'diff' && frame.original !== undefined ? <LineDiff before={prettyJson(frame.original)} after={prettyJson(text)} testId="original-diff" /> : null}
     </section>
   );
 }

@@ -11,7 +11,7 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { json, jsonParseLinter } from '@codemirror/lang-json';
 import { linter, lintGutter } from '@codemirror/lint';
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
-import { diffLines } from 'diff';
+import { LineDiff } from './json-view.js';
 import type { Verdict } from './checks.js';
 
 /**
@@ -88,7 +88,6 @@ export function EditorDialog({ title, initial, check, action, original, note, on
   const [busy, setBusy] = useState(false);
   const [showDiff, setShowDiff] = useState(false);
   const verdict = useMemo(() => check(text), [check, text]);
-  const changes = useMemo(() => (showDiff && original !== undefined ? diffLines(pretty(original) + '\n', pretty(text) + '\n') : []), [showDiff, original, text]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Escape') onClose(false);
@@ -117,19 +116,7 @@ export function EditorDialog({ title, initial, check, action, original, note, on
           ))}
           {verdict.problems.length === 0 ? <li className="fine">valid</li> : null}
         </ul>
-        {showDiff ? (
-          <pre className="diff" data-testid="edit-diff">
-            {changes.map((part, i) => (
-              <span key={i} className={part.added ? 'added' : part.removed ? 'removed' : 'same'}>
-                {part.value
-                  .replace(/\n$/, '')
-                  .split('\n')
-                  .map((line) => `${part.added ? '+' : part.removed ? '-' : ' '} ${line}\n`)
-                  .join('')}
-              </span>
-            ))}
-          </pre>
-        ) : null}
+        {showDiff && original !== undefined ? <LineDiff before={pretty(original)} after={pretty(text)} testId="edit-diff" /> : null}
         <footer>
           {original !== undefined ? (
             <button type="button" onClick={() => setShowDiff(!showDiff)}>

@@ -4,6 +4,7 @@
  * text (no innerHTML anywhere on this page).
  */
 import { Fragment, useMemo, type ReactNode } from 'react';
+import { diffLines } from 'diff';
 import { inert } from '../../core/inert.js';
 
 /** `text` with every case-insensitive occurrence of `needle` marked. */
@@ -112,6 +113,24 @@ export function RawText({ text, needle, className }: { text: string; needle: str
           <Marked text={inert(line)} needle={needle} />
           {'\n'}
         </Fragment>
+      ))}
+    </pre>
+  );
+}
+
+/** Two texts line by line, `-` for what went and `+` for what came, every line as inert text. */
+export function LineDiff({ before, after, testId }: { before: string; after: string; testId: string }): ReactNode {
+  const changes = useMemo(() => diffLines(before + '\n', after + '\n'), [before, after]);
+  return (
+    <pre className="diff" data-testid={testId}>
+      {changes.map((part, i) => (
+        <span key={i} className={part.added ? 'added' : part.removed ? 'removed' : 'same'}>
+          {part.value
+            .replace(/\n$/, '')
+            .split('\n')
+            .map((line) => `${part.added ? '+' : part.removed ? '-' : ' '} ${inert(line)}\n`)
+            .join('')}
+        </span>
       ))}
     </pre>
   );

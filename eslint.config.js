@@ -15,8 +15,13 @@ export default tseslint.config(
     },
   },
   {
+    // The web console's page runs in a browser.
+    files: ['src/web/page/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Only the command line and the terminal UI own a terminal's stdout.
-    files: ['src/cli/**', 'src/tui/**', 'bench/**', 'examples/**', 'test/**', 'bin/**'],
+    files: ['src/cli/**', 'src/tui/**', 'bench/**', 'examples/**', 'test/**', 'bin/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

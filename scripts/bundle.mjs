@@ -9,7 +9,8 @@
 // mcp-tap/testing) and for what runs in a worker (dist/tui/worker.js).
 //
 // dist/bundle/ sits where dist/cli/ does, one folder under dist/, so the paths our code makes
-// from import.meta.url (../../package.json, ../../bin/mcp-tap.js, ../tui/worker.js) hold in both.
+// from import.meta.url (../../package.json, ../../bin/mcp-tap.js, ../tui/worker.js, ../web/page/)
+// hold in both.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -16,7 +16,7 @@ export { MemorySessionStore } from './session/stores/memory.js';
 export { McpInterceptor } from './interceptors/mcp.js';
 export { RecordingInterceptor } from './interceptors/recording.js';
 
-export type { Transport, CloseInfo } from './transports/transport.js';
+export type { Transport, CloseInfo } from './core/transport.js';
 export { LineStreamTransport } from './transports/line-stream.js';
 export { ChildProcessTransport, stdioDownstream } from './transports/stdio.js';
 export { SdkTransportAdapter } from './transports/sdk.js';
@@ -56,7 +56,7 @@ export { StreamableHttpUpstream, type StreamableHttpUpstreamOptions } from './tr
 export { ReplayTransport, type ReplayOptions, type ReplayStats } from './transports/replay.js';
 export { RequestMatcher, requestKey, describeRequest, type MatcherOptions } from './tape/matcher.js';
 export { buildReplayScript, type ReplayScript } from './tape/replay-script.js';
-export { sessionGroups, verifySession, type VerifyReport, type VerifiedRequest, type VerifyOptions } from './tape/verify.js';
+export { sessionGroups, verifySession, type VerifyReport, type VerifiedRequest, type VerifyOptions } from './proxy/verify.js';
 export { diffTapes, hasDifferences, type TapeDiff } from './tape/diff.js';
 export { jsonDiff, describeDifference, type Difference } from './tape/json-diff.js';
 export { tapeToHar, harEndpoint, STDIO_HOST } from './tape/har.js';

@@ -33,6 +33,7 @@ const OPTIONAL = {
   'the SDK client': /\/node_modules\/@modelcontextprotocol\/sdk\/dist\/esm\/client\//,
   'the Redis client': /\/node_modules\/ioredis\//,
   'the YAML parser': /\/node_modules\/yaml\//,
+  'the web console': /\/dist\/web\/(server|backends|session|commands)\.js/,
   OpenTelemetry: /\/node_modules\/@opentelemetry\//,
   'the JUnit writer': /\/node_modules\/junit-report-builder\//,
   'the exports, check and baselines': /\/dist\/tape\/(har|otlp|report|check|baseline|junit|prune)\.js$|\/dist\/interceptors\/(otlp|baseline)\.js$|\/dist\/bundle\/(har|otlp|report|check|baseline|baseline-run|junit|prune)-\w+\.js$/,

@@ -6,19 +6,17 @@
  * Needs tmux.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { runScenario } from './peers/ts-client.mjs';
 import { listRunningProxies } from '../src/control/state.js';
 import { TapeStore } from '../src/tape/store.js';
 import { CLI, EVERYTHING, ROOT, tempDir } from './support/paths.js';
-import { TS_SERVER } from './support/peers.js';
-import { freePort } from './support/servers.js';
+import { recordModernScenario } from './support/eras.js';
 import { paneCommand, Tmux } from './support/tmux.js';
 import { until } from './support/wait.js';
 
@@ -179,15 +177,8 @@ describe('mcp-tap attach: re-send and compose', () => {
 
   it('shows a 2026-07-28 conversation of the SDK v2 peers as exchanges, rounds and streams, and composes a call in it', async () => {
     const stateDir = join(dir, 'state-modern');
-    const port = await freePort();
-    const proxy = spawn(process.execPath, [CLI, 'record', '-q', '--store', join(dir, 'modern.db'), '--name', 'modern', '--listen', String(port), '--', process.execPath, TS_SERVER, 'stdio'], {
-      env: { ...process.env, MCP_TAP_STATE_DIR: stateDir },
-      stdio: 'ignore',
-    });
+    const { child: proxy } = await recordModernScenario(join(dir, 'modern.db'), stateDir);
     children.push(proxy);
-    await until(() => listRunningProxies(stateDir)[0], 'the proxy');
-    const view = (await runScenario({ url: `http://127.0.0.1:${port}/mcp`, negotiation: 'pin' })) as { protocolVersion: string };
-    expect(view.protocolVersion).toBe('2026-07-28');
 
     tmux.start('modern', paneCommand({ MCP_TAP_STATE_DIR: stateDir, EDITOR: FILL_ARGUMENTS, VISUAL: '' }, [process.execPath, CLI, 'attach']), { columns: 200, rows: 60 });
     const screen = await tmux.until('modern', (text) => text.includes('resources/read counter://value'), 'the conversation');

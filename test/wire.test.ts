@@ -17,7 +17,7 @@ import type { TapeFrame } from '../src/tape/types.js';
 import { LineStreamTransport } from '../src/transports/line-stream.js';
 import { ReplayTransport } from '../src/transports/replay.js';
 import { ChildProcessTransport } from '../src/transports/stdio.js';
-import type { ReceiveMeta } from '../src/transports/transport.js';
+import type { ReceiveMeta } from '../src/core/transport.js';
 import { EVERYTHING, tempDir } from './support/paths.js';
 
 /** A stream side we feed by hand (each push is one read) and one that keeps every write apart. */

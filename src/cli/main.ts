@@ -11,6 +11,8 @@ import { registerProxies } from './proxies.js';
 import { registerAttach } from './attach.js';
 import { EXIT, exitStatusHelp, packageVersion, quietOnBrokenPipe, reportError } from './common.js';
 import { registerConfig } from './config.js';
+import { registerWeb } from './web.js';
+import { registerSend } from './send.js';
 import { registerCheck } from './check.js';
 import { registerBaseline } from './baseline.js';
 import type { EarlyServer } from './early-server.js';
@@ -41,6 +43,8 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   registerSessions(program);
   registerProxies(program);
   registerAttach(program);
+  registerWeb(program);
+  registerSend(program);
   registerConfig(program);
   registerCheck(program);
   registerBaseline(program);

@@ -13,19 +13,21 @@ import { SessionManager } from '../session/manager.js';
 import { isRedisSpec, openSessionStore } from '../session/open-store.js';
 import type { RedisSessionStore } from '../session/stores/redis.js';
 import { RedisEventLog } from '../session/redis-event-log.js';
-import { RateLimitInterceptor, parseRate } from '../interceptors/rate-limit.js';
+import { RateLimitInterceptor } from '../interceptors/rate-limit.js';
+import { parseRate } from '../rules/rate.js';
 import type { Interceptor } from '../core/chain.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/framing.js';
 import { addVerbosity, collect, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { loadRulesOption, rulesInterceptors, rulesOption, type CliRules } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags, type ControlProxyOptions } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
+import { addWebOption, startInProcessWeb, type InProcessWeb, type WebFlags } from './web-option.js';
 import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
 import { isSecretKeyName, redactArgv, redactUrl, secretsInArgv, secretsInUrl } from '../core/secrets.js';
 import { addLiveOptions, liveInterceptors, type LiveFlags } from './live-options.js';
 import type { EarlyServer } from './early-server.js';
 
-interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags, LiveFlags {
+interface RecordFlags extends VerbosityOptions, ControlFlags, ListenFlags, LiveFlags, WebFlags {
   tui?: boolean;
   store?: string;
   name?: string;
@@ -132,7 +134,7 @@ export function registerRecord(program: Command, early?: EarlyServer): void {
         '  mcp-tap record --url http://127.0.0.1:3001/mcp --listen 127.0.0.1:8808\n' +
         '  mcp-tap record --listen 8808 -- npx -y @modelcontextprotocol/server-everything\n',
     );
-  addTuiOption(addControlOptions(addLiveOptions(addListenOptions(command))));
+  addWebOption(addTuiOption(addControlOptions(addLiveOptions(addListenOptions(command)))));
   addVerbosity(command).action(async (argv: string[], flags: RecordFlags) => {
     const logger = loggerFor(flags);
     const upstream = upstreamFrom(argv, flags);
@@ -147,6 +149,7 @@ export function registerRecord(program: Command, early?: EarlyServer): void {
     if (upstream.kind !== 'stdio') await checkReachable(upstream.url);
     const store = openStore(flags.store);
     let ui: InProcessTui | undefined;
+    let web: InProcessWeb | undefined;
     let tape: TapeInfo | undefined;
     try {
       const stem = upstream.kind === 'stdio' ? tapeStem(upstream.command, upstream.args) : new URL(upstream.url).host.replace(/:/g, '-');
@@ -165,6 +168,7 @@ export function registerRecord(program: Command, early?: EarlyServer): void {
       };
       const live = await liveInterceptors(flags, { store, upstreamUrl: upstream.kind === 'stdio' ? undefined : upstream.url, upstream: described, tape: flags.name ?? stem, logger });
       ui = startInProcessTui(flags, logger);
+      web = startInProcessWeb(flags, control, store.file, logger);
       if (listen) {
         tape = await serveHttp(flags, listen, upstream, record, logger, control, rules, live);
       } else {
@@ -184,6 +188,7 @@ export function registerRecord(program: Command, early?: EarlyServer): void {
       throw error;
     } finally {
       ui?.stop();
+      await web?.stop();
       rules?.close();
       store.close();
     }

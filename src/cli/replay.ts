@@ -15,13 +15,14 @@ import type { ListenAddress } from '../transports/http/listener.js';
 import { loadRulesOption, rulesInterceptors, rulesOption, type CliRules } from './rules-option.js';
 import { addControlOptions, controlOptions, type ControlFlags, type ControlProxyOptions } from './control-options.js';
 import { addTuiOption, startInProcessTui, type InProcessTui } from './tui-option.js';
+import { addWebOption, startInProcessWeb, type InProcessWeb, type WebFlags } from './web-option.js';
 import { Option } from 'commander';
 import type { Logger } from '../core/log.js';
 import type { TapeStore } from '../tape/store.js';
 import { expired } from '../tape/expiry.js';
 import type { RecordOptions } from '../proxy/create.js';
 
-interface ReplayFlags extends VerbosityOptions, ControlFlags, ListenFlags {
+interface ReplayFlags extends VerbosityOptions, ControlFlags, ListenFlags, WebFlags {
   tui?: boolean;
   allowOrigin: string[];
   maxBodySize: string;
@@ -110,7 +111,7 @@ export function registerReplay(program: Command): void {
         '  mcp-tap replay server-everything --record-missing --max-age 30d --on-expired record -- npx -y @modelcontextprotocol/server-everything\n' +
         '  mcp-tap replay server-everything --strict --usage usage.jsonl   (then: mcp-tap tapes prune server-everything --unused usage.jsonl)\n',
     );
-  addTuiOption(addControlOptions(addListenOptions(command)));
+  addWebOption(addTuiOption(addControlOptions(addListenOptions(command))));
   addVerbosity(command).action(async (tapeName: string, argv: string[], flags: ReplayFlags) => {
     const logger = loggerFor(flags);
     const control = controlOptions(flags, { title: `replay ${tapeName}`, tape: tapeName, rulesFile: flags.rules === undefined ? undefined : resolve(flags.rules) });
@@ -132,6 +133,7 @@ export function registerReplay(program: Command): void {
     const rules = await loadRulesOption(flags.rules, logger);
     const store = openStore(flags.store, { create: flags.recordMissing === true });
     let ui: InProcessTui | undefined;
+    let web: InProcessWeb | undefined;
     try {
       const instead = decide(store, tapeName, flags, logger);
       if (instead === 'expired') {
@@ -139,6 +141,7 @@ export function registerReplay(program: Command): void {
         return;
       }
       ui = startInProcessTui(flags, logger);
+      web = startInProcessWeb(flags, control, store.file, logger);
       if (instead.record) {
         logger.info(`${instead.why}: recording it from the real server`);
         await recordInstead(store, tapeName, serverSpec!, flags, listen, logger, rules, control);
@@ -183,6 +186,7 @@ export function registerReplay(program: Command): void {
       process.exitCode = flags.strict && !clean ? EXIT.checkFailed : EXIT.ok;
     } finally {
       ui?.stop();
+      await web?.stop();
       rules?.close();
       store.close();
     }

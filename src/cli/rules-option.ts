@@ -5,7 +5,8 @@
 import { Option } from 'commander';
 import type { Interceptor } from '../core/chain.js';
 import type { Logger } from '../core/log.js';
-import { RateLimitInterceptor, type RateSpec } from '../interceptors/rate-limit.js';
+import { RateLimitInterceptor } from '../interceptors/rate-limit.js';
+import type { RateSpec } from '../rules/rate.js';
 import { RulesInterceptor } from '../interceptors/rules.js';
 // The rules loader (and its YAML parser) is loaded only when --rules is given.
 import type { RuleSet } from '../rules/index.js';

@@ -1,6 +1,6 @@
 /** `mcp-tap tapes diff A B`: what changed between two recordings. */
 import type { Command } from 'commander';
-import { diffTapes, hasDifferences, type TapeDiff } from '../tape/diff.js';
+import { describeTapeDiff, diffTapes, hasDifferences, type TapeDiff } from '../tape/diff.js';
 import type { JUnitSuite } from '../tape/junit.js';
 import { describeDifference } from '../tape/json-diff.js';
 import { TapeError } from '../tape/errors.js';
@@ -71,22 +71,8 @@ export function registerTapesDiff(tapes: Command): void {
           console.log(JSON.stringify(diff, null, 2));
         } else {
           const color = colorFor(process.stdout);
-          for (const request of diff.removed) console.log(color.red(`- ${request}`));
-          for (const request of diff.added) console.log(color.green(`+ ${request}`));
-          for (const change of diff.changed) {
-            console.log(color.yellow(`~ ${change.request}`));
-            for (const d of change.differences) console.log(`    ${describeDifference(d)}`);
-          }
-          for (const list of diff.lists) {
-            for (const name of list.added) console.log(color.green(`+ ${list.list}: ${name}`));
-            for (const name of list.removed) console.log(color.red(`- ${list.list}: ${name}`));
-          }
-          for (const l of diff.latency) console.log(color.yellow(`~ latency ${l.request}: ${l.before.toFixed(1)} ms → ${l.after.toFixed(1)} ms`));
-          console.log(
-            hasDifferences(diff)
-              ? `${diff.changed.length} changed, ${diff.added.length} added, ${diff.removed.length} removed, ${diff.same} the same`
-              : `tapes "${a}" and "${b}" agree (${diff.same} requests)`,
-          );
+          const paint = { removed: color.red, added: color.green, changed: color.yellow, detail: (t: string) => t, summary: (t: string) => t };
+          for (const line of describeTapeDiff(diff, a, b)) console.log(paint[line.tone](line.text));
         }
         process.exitCode = hasDifferences(diff) ? 1 : 0;
       } finally {

@@ -2,7 +2,7 @@
 import { closeSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { exportTape, importTape, validateTapeDocument } from '../tape/export.js';
+import { exportTape, importTape, tapeSummary, validateTapeDocument } from '../tape/export.js';
 import { TapeError } from '../tape/errors.js';
 import { renderExchanges, renderTimeline } from '../tape/timeline.js';
 import type { TapeInfo } from '../tape/types.js';
@@ -14,27 +14,6 @@ import { browseTape } from './attach.js';
 /** Colour only for a terminal (as chalk detects it), and never when NO_COLOR is set. */
 export function colorFor(stream: NodeJS.WriteStream): ChalkInstance {
   return new Chalk(stream.isTTY && !process.env.NO_COLOR ? {} : { level: 0 });
-}
-
-/**
- * A tape as `list --json` and `show --json` print it: every field always present (null when the
- * tape has no value), so scripts can rely on the shape.
- */
-export function tapeSummary(t: TapeInfo) {
-  return {
-    name: t.name,
-    createdAt: t.createdAt,
-    endedAt: t.endedAt ?? null,
-    upstream: t.upstream ?? null,
-    transport: String(t.transport),
-    clientInfo: t.clientInfo ?? null,
-    serverInfo: t.serverInfo ?? null,
-    protocolVersion: t.protocolVersion ?? null,
-    labels: t.labels,
-    redactions: t.redactions,
-    frameCount: t.frameCount,
-    sessionCount: t.sessionCount,
-  };
 }
 
 function peer(info: unknown): string {

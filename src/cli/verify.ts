@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { checkReachable, createUpstream } from '../proxy/upstream.js';
 import { describeDifference } from '../tape/json-diff.js';
 import { REDACTED } from '../tape/redact.js';
-import { secretsNeeded, sessionGroups, verifySession, type VerifiedRequest, type VerifyReport } from '../tape/verify.js';
+import { secretsNeeded, sessionGroups, verifySession, type VerifiedRequest, type VerifyReport } from '../proxy/verify.js';
 import { inert } from '../core/log.js';
 import { addVerbosity, collect, EXIT, loggerFor, openStore, storeOption, UsageError, type VerbosityOptions } from './common.js';
 import { colorFor } from './tapes.js';

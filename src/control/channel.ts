@@ -41,6 +41,8 @@ export interface ControlChannel {
   readonly ready: Promise<ProxyStateFile | undefined>;
   /** A connection to this proxy's hub from the same process (for an in-process UI). */
   link(): ControlLink;
+  /** Adds what is only known once the proxy serves (where clients reach it) to what hello says of it. */
+  annotate(extra: Pick<ProxyStateFile, 'listen'>): void;
   /** Closes the viewers' connections and removes the state file. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -98,6 +100,9 @@ export function openControlChannel(parts: ControlParts, options: ControlOptions)
     hub,
     ready,
     link: () => hub.link(),
+    annotate: (extra) => {
+      if (extra.listen !== undefined) info.listen = extra.listen;
+    },
     close: () =>
       (closing ??= (async () => {
         await ready;

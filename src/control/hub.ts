@@ -103,6 +103,11 @@ export class ControlHub implements Interceptor {
     this.unsubscribe.push(() => emitter.off(event, listener as never));
   }
 
+  /** What hello says of this proxy. */
+  describe(): Omit<ProxyStateFile, 'token'> {
+    return this.options.describe();
+  }
+
   get attached(): number {
     return this.peers.size;
   }

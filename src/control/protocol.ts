@@ -8,6 +8,7 @@
  * are refused.
  */
 import type { Direction, JsonRpcId, MessageKind } from '../core/jsonrpc.js';
+import type { BreakpointState } from '../interceptors/breakpoints.js';
 
 /**
  * 2: held messages have a place in wire order (`PausedView.seq`, `FrameView.heldSeq`), a `paused`
@@ -31,6 +32,8 @@ export interface ProxyStateFile {
   upstream?: string;
   /** The rules file the proxy was started with (absolute), where the UI saves mock rules. */
   rulesFile?: string;
+  /** Where clients reach the proxy over HTTP (`http://127.0.0.1:8808`), when it serves HTTP (`--listen`). */
+  listen?: string;
   startedAt: number;
   cwd: string;
   protocolVersion: number;
@@ -103,14 +106,8 @@ export interface SessionView {
   lastActiveAt: number;
 }
 
-export interface BreakpointView {
-  id: number;
-  expression: string;
-  /** A disabled breakpoint stays in the list and holds nothing until enabled again. */
-  enabled: boolean;
-  /** Messages it has held so far. */
-  hits: number;
-}
+/** A breakpoint on the wire is the interceptor's own plain state. */
+export type BreakpointView = BreakpointState;
 
 /** Proxy to client. */
 export type ServerMessage =

@@ -34,7 +34,7 @@ export function newToken(): string {
 }
 
 /** Equal-length digests, so neither the comparison's time nor its length says anything about the token. */
-function sameToken(given: string, expected: string): boolean {
+export function sameToken(given: string, expected: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(expected));
 }
@@ -75,29 +75,35 @@ export async function startControlServer(hub: ControlHub, options: ControlServer
     });
   };
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, '127.0.0.1', () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = http.address() as AddressInfo;
-
+  const port = await listenOnLoopback(http, options.port ?? 0);
   let closing: Promise<void> | undefined;
   return {
     url: `ws://127.0.0.1:${port}${CONTROL_PATH}`,
     token,
-    close: () =>
-      (closing ??= (async () => {
-        const closed = [...sockets].map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
-        for (const ws of sockets) ws.close(1001, 'the proxy is exiting');
-        await Promise.race([Promise.all(closed), new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
-        for (const ws of sockets) ws.terminate();
-        wss.close();
-        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
-        http.closeAllConnections();
-        await stopped;
-      })()),
+    close: () => (closing ??= closeWebSocketServer(http, wss, sockets, 'the proxy is exiting')),
   };
+}
+
+/** Listens on 127.0.0.1 (port 0: a free one) and resolves with the port. */
+export async function listenOnLoopback(http: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  return (http.address() as AddressInfo).port;
+}
+
+/** Closes the viewers' sockets (a grace for their closing handshake, then cut off) and the server. */
+export async function closeWebSocketServer(http: Server, wss: WebSocketServer, sockets: Set<WebSocket>, reason: string): Promise<void> {
+  const closed = [...sockets].map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+  for (const ws of sockets) ws.close(1001, reason);
+  await Promise.race([Promise.all(closed), new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+  for (const ws of sockets) ws.terminate();
+  wss.close();
+  const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+  http.closeAllConnections();
+  await stopped;
 }

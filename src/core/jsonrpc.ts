@@ -42,6 +42,12 @@ export function parseOrUndefined(text: string): unknown {
   }
 }
 
+/** A message's text parsed, when it is a JSON object; undefined otherwise. */
+export function parseObject(text: string): JsonObject | undefined {
+  const value = parseOrUndefined(text);
+  return isObject(value) ? value : undefined;
+}
+
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -31,7 +31,7 @@ import { silentLogger } from './log.js';
 import { errorCodeForEra, requestEra, resultForEra, type Era } from './era.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Session } from '../session/session.js';
-import type { CloseInfo, ReceiveMeta, Transport } from '../transports/transport.js';
+import type { CloseInfo, ReceiveMeta, Transport } from './transport.js';
 
 /** One client connected through the proxy to one server. */
 export interface Link {

@@ -8,7 +8,6 @@ import type { InterceptAction } from '../core/actions.js';
 import type { Interceptor } from '../core/chain.js';
 import type { InterceptContext } from '../core/context.js';
 import { compileFilter, subjectOfContext, type FilterPredicate } from '../filter/index.js';
-import type { BreakpointView } from '../control/protocol.js';
 
 export interface Breakpoint {
   id: number;
@@ -18,9 +17,19 @@ export interface Breakpoint {
   hits: number;
 }
 
+/** What a breakpoint is, as plain data: what the control channel sends and the consoles show. */
+export interface BreakpointState {
+  id: number;
+  expression: string;
+  /** A disabled breakpoint stays in the list and holds nothing until enabled again. */
+  enabled: boolean;
+  /** Messages it has held so far. */
+  hits: number;
+}
+
 export interface BreakpointEvents {
   /** The list changed (added, removed, cleared, enabled, disabled, hit): the current list. */
-  changed: [BreakpointView[]];
+  changed: [BreakpointState[]];
 }
 
 export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implements Interceptor {
@@ -35,7 +44,7 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
   }
 
   /** Adds a breakpoint; throws a FilterSyntaxError (with the column) when the expression is wrong. */
-  add(expression: string): BreakpointView {
+  add(expression: string): BreakpointState {
     const matches = compileFilter(expression);
     const breakpoint: Breakpoint = { id: this.nextId++, expression, matches, enabled: true, hits: 0 };
     // A new array rather than a push: an intercept already looping over the old one is unaffected.
@@ -72,7 +81,7 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
     return count;
   }
 
-  list(): BreakpointView[] {
+  list(): BreakpointState[] {
     return this.breakpoints.map(viewOf);
   }
 
@@ -110,4 +119,4 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
   }
 }
 
-const viewOf = ({ id, expression, enabled, hits }: Breakpoint): BreakpointView => ({ id, expression, enabled, hits });
+const viewOf = ({ id, expression, enabled, hits }: Breakpoint): BreakpointState => ({ id, expression, enabled, hits });

@@ -33,6 +33,12 @@ export interface HttpPolicyOptions {
    */
   relayOrigin?: boolean;
   maxBodyBytes?: number;
+  /**
+   * A browser origin is allowed only when it is this server itself (http, a name it is served
+   * as, its port), never another page on this machine: for a server whose pages are its only
+   * browser clients (the web console).
+   */
+  ownOriginOnly?: boolean;
   /** Client headers never passed upstream (lower case). */
   stripHeaders?: string[];
   /** When set, only these client headers are passed upstream (lower case). */
@@ -84,6 +90,7 @@ export class HttpPolicyInterceptor implements Interceptor {
   readonly relayOrigin: boolean;
   private readonly origins: Set<string>;
   private readonly anyOrigin: boolean;
+  private readonly ownOriginOnly: boolean;
   private readonly hosts: Set<string>;
   private port?: number;
   private readonly strip: Set<string>;
@@ -94,6 +101,7 @@ export class HttpPolicyInterceptor implements Interceptor {
     this.relayOrigin = options.relayOrigin ?? false;
     this.origins = new Set((options.allowedOrigins ?? []).map((o) => o.replace(/\/$/, '').toLowerCase()));
     this.anyOrigin = this.origins.has('*');
+    this.ownOriginOnly = options.ownOriginOnly ?? false;
     this.hosts = new Set((options.allowedHosts ?? []).map(hostForm));
     this.strip = new Set((options.stripHeaders ?? []).map((h) => h.toLowerCase()));
     this.allow = options.allowHeaders ? new Set(options.allowHeaders.map((h) => h.toLowerCase())) : undefined;
@@ -130,9 +138,23 @@ export class HttpPolicyInterceptor implements Interceptor {
   }
 
   private checkOrigin(origin: string | undefined): PolicyRefusal | undefined {
+    if (origin !== undefined && this.ownOriginOnly) return this.isOwnOrigin(origin) ? undefined : { status: 403, message: `Forbidden: origin ${inert(origin)} is not this server's` };
     // Requests without Origin come from non-browser clients; browsers always send it cross-origin.
     if (origin === undefined || this.anyOrigin || isLoopbackOrigin(origin) || this.origins.has(origin.toLowerCase())) return undefined;
     return { status: 403, message: `Forbidden: origin ${inert(origin)} is not allowed (allow it with --allow-origin)` };
+  }
+
+  /** `http://NAME:PORT` exactly, NAME one this server is served as (a loopback name, the listen address, --allow-host), PORT its own. */
+  isOwnOrigin(origin: string): boolean {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return false;
+    }
+    const port = url.port === '' ? 80 : Number(url.port);
+    const name = url.hostname.toLowerCase();
+    return url.protocol === 'http:' && url.origin === origin.toLowerCase() && port === this.port && (isLoopbackHost(name) || this.hosts.has(name));
   }
 
   /**

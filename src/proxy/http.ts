@@ -23,7 +23,7 @@ import { StreamableHttpEndpoint } from '../transports/streamable-http/endpoint.j
 import { StatelessRelay } from '../transports/streamable-http/stateless.js';
 import { WebSocketEndpoint } from '../transports/websocket/endpoint.js';
 import { LegacySseEndpoint, MESSAGES_PATH } from '../transports/sse/endpoint.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from '../core/transport.js';
 import type { Link } from '../core/pipeline.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
 import { createUpstream, describeUpstream, type UpstreamSpec } from './upstream.js';
@@ -264,6 +264,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   }
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const base = `${host}:${address.port}`;
+  proxy.control?.annotate({ listen: `http://${base}` });
 
   let closing: Promise<void> | undefined;
   return {

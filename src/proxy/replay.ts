@@ -8,7 +8,7 @@ import { buildReplayScript } from '../tape/replay-script.js';
 import { TapeRecorder } from '../tape/recorder.js';
 import type { TapeStore } from '../tape/store.js';
 import { ReplayTransport, type ReplayOptions } from '../transports/replay.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from '../core/transport.js';
 import type { UpstreamSpec } from './upstream.js';
 import { describeRequest } from '../tape/matcher.js';
 import { Redactor } from '../tape/redact.js';

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../core/log.js';
 import { stdioDownstream } from '../transports/stdio.js';
-import type { CloseInfo, Transport } from '../transports/transport.js';
+import type { CloseInfo, Transport } from '../core/transport.js';
 import type { TapeInfo } from '../tape/types.js';
 import { createProxy, type Proxy, type ProxyOptions } from './create.js';
 import { createUpstream, describeUpstream, type UpstreamSpec } from './upstream.js';

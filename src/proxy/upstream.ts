@@ -11,7 +11,7 @@ import type { ServerProcess } from '../transports/server-process.js';
 import { StreamableHttpUpstream } from '../transports/streamable-http/upstream.js';
 import { WebSocketUpstream } from '../transports/websocket/upstream.js';
 import { LegacySseUpstream } from '../transports/sse/upstream.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from '../core/transport.js';
 import { redactArgv, redactText, redactUrl } from '../core/secrets.js';
 
 export type UpstreamKind = 'stdio' | 'streamable' | 'sse' | 'ws' | 'replay';

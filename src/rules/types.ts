@@ -1,6 +1,6 @@
 /** A rules file once read and checked: plain data, ready for RulesInterceptor. */
 import type { Operation } from 'fast-json-patch';
-import type { RateSpec } from '../interceptors/rate-limit.js';
+import type { RateSpec } from './rate.js';
 
 export type RuleAction =
   /** Stop looking at later rules and let the message through. */

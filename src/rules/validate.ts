@@ -5,7 +5,7 @@
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { FilterSyntaxError, parseFilter } from '../filter/index.js';
-import { parseRate, type RateSpec } from '../interceptors/rate-limit.js';
+import { parseRate, type RateSpec } from './rate.js';
 import { RulesError } from './errors.js';
 import type { PathInFile, RulesSource } from './source.js';
 import { compileTemplate, TemplateError } from './template.js';

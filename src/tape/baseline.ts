@@ -7,7 +7,7 @@
  */
 import { envelopeOf, isModernVersion, META, MODERN_PROTOCOL_VERSION, serverInfoOf } from '../core/era.js';
 import { isObject, summarize, type JsonObject, type JsonValue } from '../core/jsonrpc.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from '../core/transport.js';
 import { parsePaths } from './canonical.js';
 import { TapeError } from './errors.js';
 import { tapeExchanges } from './exchanges.js';

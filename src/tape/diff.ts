@@ -6,7 +6,7 @@
  * stream is compared by its acknowledgement and the notifications it delivered.
  */
 import { isObject } from '../core/jsonrpc.js';
-import { answerOf, jsonDiff, type Difference } from './json-diff.js';
+import { answerOf, describeDifference, jsonDiff, type Difference } from './json-diff.js';
 import { describeRequest, RequestMatcher } from './matcher.js';
 import { buildReplayScript, type RecordedExchange, type ReplayScript } from './replay-script.js';
 import type { TapeFrame } from './types.js';
@@ -155,4 +155,31 @@ function median(values: number[]): number {
 
 export function hasDifferences(diff: TapeDiff): boolean {
   return diff.added.length + diff.removed.length + diff.changed.length + diff.lists.length + diff.latency.length > 0;
+}
+
+/** One line of a diff as `tapes diff` prints it; `tone` says how a console colours it. */
+export interface DiffLine {
+  tone: 'removed' | 'added' | 'changed' | 'detail' | 'summary';
+  text: string;
+}
+
+/** The diff in the lines `mcp-tap tapes diff` prints, so every console says the same. */
+export function describeTapeDiff(diff: TapeDiff, a: string, b: string): DiffLine[] {
+  const lines: DiffLine[] = [];
+  for (const request of diff.removed) lines.push({ tone: 'removed', text: `- ${request}` });
+  for (const request of diff.added) lines.push({ tone: 'added', text: `+ ${request}` });
+  for (const change of diff.changed) {
+    lines.push({ tone: 'changed', text: `~ ${change.request}` });
+    for (const d of change.differences) lines.push({ tone: 'detail', text: `    ${describeDifference(d)}` });
+  }
+  for (const list of diff.lists) {
+    for (const name of list.added) lines.push({ tone: 'added', text: `+ ${list.list}: ${name}` });
+    for (const name of list.removed) lines.push({ tone: 'removed', text: `- ${list.list}: ${name}` });
+  }
+  for (const l of diff.latency) lines.push({ tone: 'changed', text: `~ latency ${l.request}: ${l.before.toFixed(1)} ms → ${l.after.toFixed(1)} ms` });
+  lines.push({
+    tone: 'summary',
+    text: hasDifferences(diff) ? `${diff.changed.length} changed, ${diff.added.length} added, ${diff.removed.length} removed, ${diff.same} the same` : `tapes "${a}" and "${b}" agree (${diff.same} requests)`,
+  });
+  return lines;
 }

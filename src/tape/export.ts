@@ -317,3 +317,24 @@ function processAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * A tape as `tapes list --json` and `show --json` print it (and the web console lists it): every field always present (null when the
+ * tape has no value), so scripts can rely on the shape.
+ */
+export function tapeSummary(t: TapeInfo) {
+  return {
+    name: t.name,
+    createdAt: t.createdAt,
+    endedAt: t.endedAt ?? null,
+    upstream: t.upstream ?? null,
+    transport: String(t.transport),
+    clientInfo: t.clientInfo ?? null,
+    serverInfo: t.serverInfo ?? null,
+    protocolVersion: t.protocolVersion ?? null,
+    labels: t.labels,
+    redactions: t.redactions,
+    frameCount: t.frameCount,
+    sessionCount: t.sessionCount,
+  };
+}

@@ -23,7 +23,7 @@ import { EXPIRY_STRATEGIES, expired, type ExpiryStrategy } from '../tape/expiry.
 import { appendUsage } from '../tape/prune.js';
 import { ChildProcessTransport } from '../transports/stdio.js';
 import { SdkTransportAdapter } from '../transports/sdk.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from '../core/transport.js';
 
 export type TapeMode = 'replay' | 'record' | 'passthrough' | 'record-missing';
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isObject, summarize, type JsonObject } from '../core/jsonrpc.js';
 import type { Session } from '../session/session.js';
-import type { Transport } from './transport.js';
+import type { Transport } from '../core/transport.js';
 
 const FALLBACK_PROTOCOL_VERSION = '2025-11-25';
 

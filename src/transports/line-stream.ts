@@ -5,7 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { TransportKind } from '../core/context.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder, encodeLine } from '../core/framing.js';
-import type { CloseInfo, SendMeta, Transport } from './transport.js';
+import type { CloseInfo, SendMeta, Transport } from '../core/transport.js';
 
 export interface LineStreamOptions {
   maxMessageBytes?: number;

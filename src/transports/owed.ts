@@ -5,7 +5,7 @@
  * forever. A transport that resumes (Streamable HTTP with event ids) need not use it.
  */
 import { idKey, isObject } from '../core/jsonrpc.js';
-import type { SendMeta } from './transport.js';
+import type { SendMeta } from '../core/transport.js';
 
 export class OwedRequests {
   private readonly owed = new Map<string, string>();

@@ -10,7 +10,7 @@
  * rest is never parsed and serialised again (`42.0` stays `42.0`). A miss gets an error naming the
  * nearest recorded request, or goes to a real server (passthrough).
  */
-import { ErrorCode, errorResponse, idKey, isObject, summarize, type JsonObject, type JsonRpcId, type JsonValue } from '../core/jsonrpc.js';
+import { ErrorCode, errorResponse, idKey, isObject, parseObject, summarize, type JsonObject, type JsonRpcId, type JsonValue } from '../core/jsonrpc.js';
 import { errorCodeForEra, META, requestEra, resultForEra } from '../core/era.js';
 import { replaceJsonValue } from '../core/json-text.js';
 import { canonicalJson } from '../tape/canonical.js';
@@ -18,7 +18,7 @@ import { describeRequest, RequestMatcher } from '../tape/matcher.js';
 import { asksForInput, type RecordedExchange, type ReplayScript } from '../tape/replay-script.js';
 import type { TapeFrame } from '../tape/types.js';
 import type { Redactor } from '../tape/redact.js';
-import { SAME_READ, type ReceiveMeta, type SendMeta, type Transport } from './transport.js';
+import { SAME_READ, type ReceiveMeta, type SendMeta, type Transport } from '../core/transport.js';
 import { reinitialize } from './handshake.js';
 
 export interface ReplayOptions {
@@ -61,23 +61,15 @@ const HOUSEKEEPING: Record<string, (capabilities: JsonObject) => boolean> = {
   'resources/unsubscribe': (c) => isObject(c.resources) && c.resources.subscribe === true,
 };
 
-const parse = (text: string): JsonObject | undefined => {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 function resultOf(frame: TapeFrame | undefined): JsonObject | undefined {
-  const message = frame ? parse(frame.message) : undefined;
+  const message = frame ? parseObject(frame.message) : undefined;
   return message && isObject(message.result) ? message.result : undefined;
 }
 
 /** `text` with `value` set at `path`, creating objects on the way; undefined when it is not a JSON object. */
 function setPath(text: string, path: string[], value: JsonValue): string | undefined {
-  const message = parse(text);
+  const message = parseObject(text);
   if (!message) return undefined;
   let node: JsonObject = message;
   for (const key of path.slice(0, -1)) {
@@ -139,7 +131,7 @@ export class ReplayTransport implements Transport {
 
   send(text: string, meta?: SendMeta): void {
     if (this.closed) return;
-    const message = parse(text);
+    const message = parseObject(text);
     if (!message) return;
     const summary = meta?.summary ?? summarize(message);
     if (summary.kind === 'request') return this.request(message, summary.method!, summary.id ?? null, text);
@@ -240,7 +232,7 @@ export class ReplayTransport implements Transport {
   private housekeeping(method: string, id: JsonRpcId, message: JsonObject): void {
     this.stats.housekeeping.push(method);
     const era = requestEra(message);
-    const recorded = this.script.initialize?.response ? parse(this.script.initialize.response.message) : undefined;
+    const recorded = this.script.initialize?.response ? parseObject(this.script.initialize.response.message) : undefined;
     const capabilities = recorded && isObject(recorded.result) && isObject(recorded.result.capabilities) ? recorded.result.capabilities : undefined;
     // A tape without an initialize (a modern-era session) says nothing against it.
     if (!capabilities || HOUSEKEEPING[method]!(capabilities)) return this.emit({ jsonrpc: '2.0', id, result: resultForEra({}, era) });
@@ -336,7 +328,7 @@ export class ReplayTransport implements Transport {
     if (!asked) return;
     this.askedClient.delete(key);
     const recorded = this.script.clientAnswers.get(asked.seq);
-    const recordedMessage = recorded ? parse(recorded.message) : undefined;
+    const recordedMessage = recorded ? parseObject(recorded.message) : undefined;
     const redact = (value: unknown) => (this.options.redactor ? this.options.redactor.redact(value).value : value);
     const strip = (m: JsonObject | undefined) => (m ? canonicalJson(redact({ result: m.result, error: m.error })) : '(none)');
     if (strip(recordedMessage) !== strip(message)) {
@@ -380,7 +372,7 @@ export class ReplayTransport implements Transport {
         clientInfo: isObject(params.clientInfo) ? params.clientInfo : undefined,
       });
       transport.onmessage = (answer) => {
-        const message = parse(answer);
+        const message = parseObject(answer);
         const summary = summarize(message);
         if (summary.kind === 'response' || summary.kind === 'error') {
           const asked = pending.get(idKey(summary.id));

@@ -5,7 +5,7 @@
 import type { Transport as SdkTransport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { TransportKind } from '../core/context.js';
-import type { CloseInfo, Transport } from './transport.js';
+import type { CloseInfo, Transport } from '../core/transport.js';
 
 export class SdkTransportAdapter implements Transport {
   onmessage?: Transport['onmessage'];

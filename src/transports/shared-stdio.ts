@@ -8,7 +8,7 @@
  */
 import { META } from '../core/era.js';
 import { idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
-import type { CloseInfo, SendMeta, Transport } from './transport.js';
+import type { CloseInfo, SendMeta, Transport } from '../core/transport.js';
 
 interface Owner {
   view: SharedView;

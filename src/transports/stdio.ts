@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { LineStreamTransport, type LineStreamOptions } from './line-stream.js';
 import { spawnServer, type ServerProcess } from './server-process.js';
-import type { CloseInfo } from './transport.js';
+import type { CloseInfo } from '../core/transport.js';
 
 /** The client side of a stdio proxy: messages in on our stdin, out on our stdout. */
 export function stdioDownstream(options: LineStreamOptions = {}): LineStreamTransport {

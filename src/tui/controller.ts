@@ -10,12 +10,14 @@ import type { LogItem } from '../core/exchange.js';
 import { isObject } from '../core/jsonrpc.js';
 import { compileFilter, formatFilterError, FilterSyntaxError } from '../filter/index.js';
 import { detailOf } from './detail.js';
-import { checkJsonRpc, editText, parseJson, sameJson, stopReading, type EditorRunner } from './editor.js';
+import { editText, stopReading, type EditorRunner } from './editor.js';
+import { checkJsonRpc, parseJson, sameJson } from '../control/edits.js';
 import { clockTime, exchangeWhat, frameText, offsetTime, prettyJson } from './format.js';
 import { isText, splitKeys } from './keys.js';
 import { rowsOf, selectedRow, heldForDecision, type PromptPurpose, type TuiState, type TuiStore } from './state.js';
-import { appendMockRule, matchFor, rulesFileOf } from './save-rule.js';
-import { awaitTools, envelopeOf, toolsIn } from './conversation.js';
+import { appendMockRule, rulesFileOf } from '../rules/save.js';
+import { matchFor } from '../control/edits.js';
+import { awaitTools, envelopeOf, toolsIn } from '../control/conversation.js';
 import { exportName, writeExport } from './export.js';
 
 export interface ControllerOptions {

@@ -7,7 +7,7 @@
 import { diffLines } from 'diff';
 import type { Exchange, ExchangeFrame, ExchangeLog, LogItem } from '../core/exchange.js';
 import type { PausedView } from '../control/protocol.js';
-import type { Part, PartKind } from './list-view.js';
+import type { Part, PartKind } from '../control/list-view.js';
 import { arrow, exchangeWhat, eventWhat, frameText, idText, latencyText, outcomeText, prettyJson, secondsText, sizeText } from './format.js';
 import { clip, displayWidth, wrapLines } from './text.js';
 

@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classify, isObject } from '../core/jsonrpc.js';
 
 /** Where the editor's stdin/stdout/stderr go: 'inherit', the file descriptor of a terminal, or nowhere (scripted editors). */
 export type EditorTerminal = 'inherit' | 'ignore' | { input: number; output: number };
@@ -67,35 +66,4 @@ export async function editText(text: string, run: EditorRunner, name = 'message.
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-export type Checked = { ok: true; value: unknown; text: string } | { ok: false; error: string };
-
-export function parseJson(text: string): Checked {
-  try {
-    const value: unknown = JSON.parse(text);
-    return { ok: true, value, text: JSON.stringify(value) };
-  } catch (error) {
-    return { ok: false, error: `not JSON: ${(error as Error).message}` };
-  }
-}
-
-/** The edited text must still be one JSON-RPC message (a request, notification, response or error). */
-export function checkJsonRpc(text: string): Checked {
-  const parsed = parseJson(text);
-  if (!parsed.ok) return parsed;
-  const kind = classify(parsed.value);
-  if (kind === 'batch') return { ok: false, error: 'a batch (JSON array) cannot stand in for one message' };
-  if (kind === 'invalid') {
-    const why = !isObject(parsed.value) ? 'not a JSON object' : parsed.value.jsonrpc !== '2.0' ? '"jsonrpc" must be "2.0"' : 'needs a "method", or an "id" with a "result" or "error"';
-    return { ok: false, error: `not a JSON-RPC message: ${why}` };
-  }
-  return parsed;
-}
-
-/** Same JSON value, whatever the spacing. */
-export function sameJson(a: string, b: string): boolean {
-  const pa = parseJson(a);
-  const pb = parseJson(b);
-  return pa.ok && pb.ok && pa.text === pb.text;
 }

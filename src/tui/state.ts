@@ -8,7 +8,10 @@ import { ExchangeLog, type ExchangeFrame, type LogItem } from '../core/exchange.
 import { compileFilter, formatFilterError, FilterSyntaxError } from '../filter/index.js';
 import type { BreakpointView, PausedView, ProxyStateFile, ServerMessage, SessionView } from '../control/protocol.js';
 import { exchangeFrameOfView, heldFrameOf, helloFrames } from '../control/exchange-frames.js';
-import { itemKey, ListView, type Row } from './list-view.js';
+import { itemKey, ListView, type Row } from '../control/list-view.js';
+import type { WrittenAnswer } from '../rules/save.js';
+
+export type { WrittenAnswer };
 
 export type ProxyInfo = Omit<ProxyStateFile, 'token'>;
 
@@ -42,13 +45,6 @@ export type Mode =
 export interface Status {
   text: string;
   tone: 'info' | 'error';
-}
-
-/** A response a person wrote (by editing an answer or mocking one): what `s` saves as a mock rule. */
-export interface WrittenAnswer {
-  /** A filter expression matching the request it answers. */
-  match: string;
-  result: unknown;
 }
 
 export interface DetailState {

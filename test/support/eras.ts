@@ -189,3 +189,26 @@ export function runPythonClient(python: string, client: string, mode: string, ta
 export async function startHttpServer(command: string, args: (port: number) => string[], what: string, path = '/mcp'): Promise<Running> {
   return startOnFreePort(command, args, what, path);
 }
+
+/**
+ * `mcp-tap record --listen` in front of the SDK v2 peer server on stdio, found through its state
+ * file in `stateDir`, with the peer client's 2026-07-28 scenario already run through it: the
+ * conversation the consoles' tests look at.
+ */
+export async function recordModernScenario(store: string, stateDir: string): Promise<{ port: number; child: ChildProcess }> {
+  const { listRunningProxies } = await import('../../src/control/state.js');
+  const { runScenario } = await import('../peers/ts-client.mjs');
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'record', '-q', '--store', store, '--name', 'modern', '--listen', String(port), '--', process.execPath, TS_SERVER, 'stdio'], {
+    env: { ...process.env, MCP_TAP_STATE_DIR: stateDir },
+    stdio: 'ignore',
+  });
+  const deadline = Date.now() + 15_000;
+  while (listRunningProxies(stateDir).length === 0) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the recording proxy did not start');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const view = await runScenario({ url: `http://127.0.0.1:${port}/mcp`, negotiation: 'pin' });
+  if (view.protocolVersion !== '2026-07-28') throw new Error(`the peers spoke ${view.protocolVersion}, not 2026-07-28`);
+  return { port, child };
+}

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const PACKAGES: Record<string, string> = { 'redis-server': 'redis-server', tmux: 'tmux' };
+const PACKAGES: Record<string, string> = { 'redis-server': 'redis-server', tmux: 'tmux', '/usr/bin/chromium': 'chromium' };
 
 /** Why a test that needs `program` cannot run here, or undefined when it can. */
 export function missingTool(program: string, versionFlag = '--version'): string | undefined {

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { HttpMeta, TransportKind } from '../../core/context.js';
-import type { Transport } from '../transport.js';
+import type { Transport } from '../../core/transport.js';
 
 /** Implemented by the proxy: connects a new client session to its own upstream. */
 export interface SessionOpener {

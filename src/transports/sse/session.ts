@@ -4,7 +4,7 @@
  * messages to the endpoint the stream announced.
  */
 import type { HttpMeta } from '../../core/context.js';
-import type { CloseInfo, Transport } from '../transport.js';
+import type { CloseInfo, Transport } from '../../core/transport.js';
 import { SseStream } from '../http/sse.js';
 
 export class LegacySseSession implements Transport {

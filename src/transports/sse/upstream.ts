@@ -10,7 +10,7 @@ import { EventSource } from 'eventsource';
 import type { HttpMeta } from '../../core/context.js';
 import { isObject } from '../../core/jsonrpc.js';
 import { silentLogger, type Logger } from '../../core/log.js';
-import type { CloseInfo, SendMeta, Transport } from '../transport.js';
+import type { CloseInfo, SendMeta, Transport } from '../../core/transport.js';
 import { OwedRequests } from '../owed.js';
 import { redactUrl } from '../../core/secrets.js';
 

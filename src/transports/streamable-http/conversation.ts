@@ -12,7 +12,7 @@ import type { HttpMeta } from '../../core/context.js';
 import { META } from '../../core/era.js';
 import { idKey, isObject, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
 import { SseStream } from '../http/sse.js';
-import type { CloseInfo, SendMeta, Transport } from '../transport.js';
+import type { CloseInfo, SendMeta, Transport } from '../../core/transport.js';
 import type { IncomingMessage as PostedMessage } from './session.js';
 
 /** As for a session's POST streams: an answer ready by then leaves with the headers in one write. */

@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { idKey, summarize, type JsonRpcId, type MessageSummary } from '../../core/jsonrpc.js';
 import type { HttpMeta } from '../../core/context.js';
 import { parseEventId, type EventLog, type TrackedEvent } from '../../session/event-tracker.js';
-import type { CloseInfo, SendMeta, Transport } from '../transport.js';
+import type { CloseInfo, SendMeta, Transport } from '../../core/transport.js';
 import { SseStream } from '../http/sse.js';
 
 /** The standalone stream a client opens with GET (prefixed by the process tag, if any). */

@@ -17,7 +17,7 @@ import type { HttpMeta } from '../../core/context.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/secrets.js';
 import { readSse, readSseNode } from '../http/sse-reader.js';
-import type { CloseInfo, SendMeta, Transport } from '../transport.js';
+import type { CloseInfo, SendMeta, Transport } from '../../core/transport.js';
 
 export interface StreamableHttpUpstreamOptions {
   url: string;

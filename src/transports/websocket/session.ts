@@ -5,7 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { HttpMeta } from '../../core/context.js';
-import type { CloseInfo, Transport } from '../transport.js';
+import type { CloseInfo, Transport } from '../../core/transport.js';
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from './keepalive.js';
 
 export interface WebSocketSessionOptions {

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import type { HttpMeta } from '../../core/context.js';
 import { isObject } from '../../core/jsonrpc.js';
 import { silentLogger, type Logger } from '../../core/log.js';
-import type { CloseInfo, SendMeta, Transport } from '../transport.js';
+import type { CloseInfo, SendMeta, Transport } from '../../core/transport.js';
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from './keepalive.js';
 import { SUBPROTOCOL } from './endpoint.js';
 import { OwedRequests } from '../owed.js';

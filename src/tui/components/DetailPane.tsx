@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import { selectedRow, type TuiState } from '../state.js';
 import type { Controller } from '../controller.js';
 import { detailOf, lineOfPart, type DetailLine } from '../detail.js';
-import { partsOf } from '../list-view.js';
+import { partsOf } from '../../control/list-view.js';
 import { clip, fit } from '../text.js';
 
 /** A line with each occurrence of `needle` (case-insensitive) inverted. */

@@ -1,6 +1,7 @@
 /**
- * The top two lines: which proxy (or tape), conversations, exchanges shown, the held count (loud
- * when non-zero), frozen; then breakpoints, the rules file and the filter.
+ * The top two lines: which proxy (or tape), where its clients reach it over HTTP, conversations,
+ * exchanges shown, the held count (loud when non-zero), frozen; then breakpoints, the rules file
+ * and the filter.
  */
 import { Box, Text } from 'ink';
 import type { TuiState } from '../state.js';
@@ -25,6 +26,7 @@ export function Header({ state, width }: { state: TuiState; width: number }) {
   const about: string[] = [];
   if (state.tape) about.push(`recorded ${state.tape.createdAt.replace('T', ' ').slice(0, 19)}`, state.tape.upstream ?? '');
   else if (proxy?.tape) about.push(`tape ${proxy.tape}`);
+  if (!state.tape && proxy?.listen) about.push(`clients at ${proxy.listen}`);
   const second = [breakpointsText(state), state.source === 'live' ? `rules: ${proxy?.rulesFile ?? 'none'}` : '', state.filter.expression ? `filter: ${state.filter.expression}` : ''].filter(Boolean).join('   ');
   const left = `mcp-tap ${title} ${about.filter(Boolean).join(' ')}`;
   const right = `conversations ${state.source === 'tape' ? (state.tape?.sessions ?? 0) : state.sessions.length}  exchanges ${counts} `;

@@ -2,8 +2,8 @@
  * One interface for every way a message reaches or leaves the proxy, downstream (a client) or
  * upstream (a server). A transport moves whole JSON-RPC texts; it never parses or changes them.
  */
-import type { HttpMeta, TransportKind } from '../core/context.js';
-import type { JsonRpcId, MessageSummary } from '../core/jsonrpc.js';
+import type { HttpMeta, TransportKind } from './context.js';
+import type { JsonRpcId, MessageSummary } from './jsonrpc.js';
 
 /** What arrives with a message, besides its text. */
 export interface ReceiveMeta {

@@ -11,13 +11,13 @@
 import type { Exchange } from '../core/exchange.js';
 import { errorCodeForEra, META, requestEra, resultTypeOf } from '../core/era.js';
 import { replaceJsonValue } from '../core/json-text.js';
-import { ErrorCode, idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
-import type { Transport } from '../transports/transport.js';
-import { parsePaths } from './canonical.js';
-import { tapeExchanges } from './exchanges.js';
-import { answerOf, jsonDiff, type Difference } from './json-diff.js';
-import { describeRequest } from './matcher.js';
-import type { TapeFrame } from './types.js';
+import { ErrorCode, idKey, isObject, parseObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
+import type { Transport } from '../core/transport.js';
+import { parsePaths } from '../tape/canonical.js';
+import { tapeExchanges } from '../tape/exchanges.js';
+import { answerOf, jsonDiff, type Difference } from '../tape/json-diff.js';
+import { describeRequest } from '../tape/matcher.js';
+import type { TapeFrame } from '../tape/types.js';
 
 export interface VerifiedRequest {
   seq: number;
@@ -83,7 +83,7 @@ export function secretsNeeded(frames: TapeFrame[], secrets: Record<string, strin
     if (!sentByClient(frame) || frame.redacted.length === 0) continue;
     for (const path of frame.redacted) {
       if (secretFor(path, secrets) !== undefined) continue;
-      const message = parse(frame.message);
+      const message = parseObject(frame.message);
       needed.push({ path, key: path.split('.').at(-1)!, request: message && typeof message.method === 'string' ? describeRequest(message.method, message.params) : `the answer to ${frame.method ?? 'a server request'}` });
     }
   }
@@ -110,14 +110,6 @@ function setPath(node: unknown, path: string[], value: string): void {
 /** The server's opaque state for a multi round-trip call: the server's to mint, never compared. */
 const OPAQUE = [['result', 'requestState']];
 
-const parse = (text: string): JsonObject | undefined => {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 /** What the server said back: an answer, or for a listen stream its acknowledgement. */
 type Heard = { kind: 'answer' | 'ack'; message: JsonObject };
@@ -135,7 +127,7 @@ export async function verifySession(frames: TapeFrame[], upstream: Transport, op
   const clientAnswers = new Map<string, JsonObject[]>();
   for (const exchange of log.exchanges()) {
     bySeq.set(exchange.request.seq, exchange);
-    const answer = exchange.direction === 's2c' && exchange.answer ? parse(withSecrets(frameAt.get(exchange.answer.seq)!, secrets)) : undefined;
+    const answer = exchange.direction === 's2c' && exchange.answer ? parseObject(withSecrets(frameAt.get(exchange.answer.seq)!, secrets)) : undefined;
     if (answer) clientAnswers.set(exchange.method, [...(clientAnswers.get(exchange.method) ?? []), answer]);
   }
 
@@ -146,7 +138,7 @@ export async function verifySession(frames: TapeFrame[], upstream: Transport, op
   const opening: JsonRpcId[] = [];
   let closed: string | undefined;
   upstream.onmessage = (text) => {
-    const message = parse(text);
+    const message = parseObject(text);
     if (!message) return;
     const summary = summarize(message);
     if (summary.kind === 'response' || summary.kind === 'error') {
@@ -178,7 +170,7 @@ export async function verifySession(frames: TapeFrame[], upstream: Transport, op
   upstream.ondeliveryfailed = (text, reason) => {
     // The error a proxy gives a client for a request it could not deliver, in the request's era:
     // what the tape holds when the recorded server refused it the same way.
-    const request = parse(text);
+    const request = parseObject(text);
     const id = request?.id as JsonRpcId | undefined;
     const code = errorCodeForEra(ErrorCode.UpstreamClosed, requestEra(request));
     if (id !== undefined) waiting.get(idKey(id))?.({ kind: 'answer', message: { jsonrpc: '2.0', id, error: { code, message: `${reason} (${String(request?.method)} not delivered)` } } });
@@ -204,7 +196,7 @@ export async function verifySession(frames: TapeFrame[], upstream: Transport, op
         clearTimeout(timer);
         resolve(heard);
       });
-      const message = parse(text);
+      const message = parseObject(text);
       upstream.send(text, { summary: summarize(message) });
     });
   };
@@ -217,7 +209,7 @@ export async function verifySession(frames: TapeFrame[], upstream: Transport, op
   const liveRounds = new Map<string, JsonObject | undefined>();
   for (const frame of frames) {
     if (!sentByClient(frame) || (frame.kind !== 'request' && frame.kind !== 'notification')) continue;
-    const message = parse(frame.message);
+    const message = parseObject(frame.message);
     if (!message) continue;
     if (frame.kind === 'notification') {
       upstream.send(withSecrets(frame, secrets), { summary: summarize(message) });

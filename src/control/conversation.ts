@@ -3,7 +3,7 @@
  * and the envelope (`_meta`) its client sends on 2026-07-28 requests, so a request the UI makes in
  * its name (a composed call, a tools/list) looks like the client's own.
  */
-import { toolsOf, type ToolEntry } from '../control/templates.js';
+import { toolsOf, type ToolEntry } from './templates.js';
 import { META } from '../core/era.js';
 import type { ExchangeLog } from '../core/exchange.js';
 import { isObject, type JsonObject } from '../core/jsonrpc.js';

@@ -1,32 +1,24 @@
 /**
- * `s` in the UI: a response a person wrote becomes a mock rule at the end of the proxy's rules file,
- * so the next run answers the same way without a person. The file is edited as a YAML document,
- * so its comments and layout survive.
+ * A response a person wrote in a console (the terminal UI's `s`, the browser console's "save as
+ * rule") becomes a mock rule at the end of the proxy's rules file, so the next run answers the
+ * same way without a person. The file is edited as a YAML document, so its comments and layout
+ * survive.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
-import type { PausedView } from '../control/protocol.js';
-import type { ProxyInfo, WrittenAnswer } from './state.js';
 
-/** A filter word, quoted when the filter lexer would otherwise split or misread it. */
-function filterWord(word: string): string {
-  return /^[^\s()!&|~"']+$/.test(word) ? word : JSON.stringify(word);
-}
-
-/** The filter expression a mock rule for answers to this paused request (or answer) should match. */
-export function matchFor(paused: Pick<PausedView, 'method' | 'requestMethod' | 'toolName'>): string | undefined {
-  const method = paused.method ?? paused.requestMethod;
-  if (paused.toolName) return `~k request & ~t ${filterWord(paused.toolName)}`;
-  if (method) return `~k request & ~m ${filterWord(method)}`;
-  return undefined;
+/** A response a person wrote, and the filter of the requests it answers. */
+export interface WrittenAnswer {
+  match: string;
+  result: unknown;
 }
 
 /**
  * The rules file to save to: the one given to the UI, else the one the proxy was started with
  * (relative paths are taken from the proxy's working directory).
  */
-export function rulesFileOf(proxy: ProxyInfo | undefined, override?: string): string | undefined {
+export function rulesFileOf(proxy: { rulesFile?: string; cwd?: string } | undefined, override?: string): string | undefined {
   const named = override ?? (proxy?.rulesFile || undefined);
   if (named === undefined) return undefined;
   return isAbsolute(named) || !proxy?.cwd ? named : resolve(proxy.cwd, named);

@@ -1,9 +1,9 @@
 /**
  * `mcp-tap record -- <server...>` starts the server before it loads the rest of itself, so the
  * server's start-up (often the larger part of a client's wait) runs while ours does. The launcher
- * calls startEarlyServer() with nothing else loaded; the command line, once it has parsed its
+ * calls EarlyServer.start() with nothing else loaded; the command line, once it has parsed its
  * arguments, claims the process if it is the server it would have started, and it is stopped
- * otherwise (a usage error, another command, --help).
+ * otherwise (a usage error, another server).
  *
  * Its messages wait in the pipe until the proxy reads them; nothing is lost or reordered, and the
  * server's stderr is passed through as it would have been.

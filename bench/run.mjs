@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InterceptorChain, McpInterceptor, RecordingInterceptor, TapeRecorder, TapeStore, summarize, silentLogger, PauseController } from '../dist/index.js';
+import { InterceptorChain, McpInterceptor, RecordingInterceptor, DEFAULT_MAX_BACKLOG_BYTES, TapeRecorder, TapeStore, summarize, silentLogger, PauseController } from '../dist/index.js';
 import { HttpPolicyInterceptor } from '../dist/interceptors/http-policy.js';
 import { RulesInterceptor } from '../dist/interceptors/rules.js';
 import { loadRulesFile } from '../dist/rules/index.js';
@@ -97,7 +97,7 @@ function latencyRows(section, times) {
     row(section, `${call}: p50 ${paths.join(' / ')}`, paths.map((who) => fmt(p(who, 0.5))).join(' / '));
     row(section, `${call}: p99 ${paths.join(' / ')}`, paths.map((who) => fmt(p(who, 0.99))).join(' / '));
     const ratio = ratioWithSpread(times['mcp-tap'][call], times.relay[call]);
-    row(section, `${call}: mcp-tap p50 ÷ relay p50`, ratio.text, '≤ 1.15', ratio.whole <= 1.15 ? 'met' : 'missed');
+    row(section, `${call}: mcp-tap p50 ÷ relay p50`, ratio.text, '≤ 1.10', ratio.whole <= 1.1 ? 'met' : 'missed');
     if (call === 'work 5ms') {
       const added = (who) => (p(who, 0.5) / p('direct', 0.5) - 1) * 100;
       row(section, `${call}: added at p50 over direct`, `${added('mcp-tap').toFixed(1)} %`, '< 5 %', added('mcp-tap') < 5 ? 'met' : 'missed');
@@ -543,17 +543,20 @@ function recording() {
   const text = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, progress: 1, total: 10 } });
   const message = JSON.parse(text);
   const summary = summarize(message);
-  let maxQueued = 0;
+  let maxBacklog = 0;
   const start = performance.now();
   for (let i = 0; i < count; i++) {
     recorder.record({ sessionId: 's', transport: 'stdio', direction: 's2c', at: performance.now(), text, message, summary, action: 'continue', flags: [] });
-    maxQueued = Math.max(maxQueued, recorder.queued);
+    maxBacklog = Math.max(maxBacklog, recorder.backlogBytes);
   }
+  const dropped = recorder.dropped;
   recorder.close();
   const seconds = (performance.now() - start) / 1000;
   store.close();
   row('recording', 'frames/s into the SQLite tape (batched, redaction on)', (count / seconds).toFixed(0), 'tens of thousands', count / seconds > 20_000 ? 'met' : 'missed');
-  row('recording', 'largest queue to the recorder', String(maxQueued), 'bounded (512)', maxQueued <= 512 ? 'met' : 'missed');
+  // The recorder writes from timers only, never inside a message's handling, so this synchronous
+  // loop fills its backlog; what bounds it is the byte budget (frames past it are dropped, the gap marked).
+  row('recording', 'largest backlog to the recorder; frames dropped', `${(maxBacklog / 1048576).toFixed(1)} MiB; ${dropped}`, `≤ ${DEFAULT_MAX_BACKLOG_BYTES / 1048576} MiB; 0`, maxBacklog <= DEFAULT_MAX_BACKLOG_BYTES && dropped === 0 ? 'met' : 'missed');
 }
 
 async function sessionScale() {

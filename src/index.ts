@@ -22,7 +22,7 @@ export { ChildProcessTransport, stdioDownstream } from './transports/stdio.js';
 export { SdkTransportAdapter } from './transports/sdk.js';
 
 export { TapeStore, resolveStorePath, validateTapeName, DEFAULT_STORE, type NewTape } from './tape/store.js';
-export { TapeRecorder, type TapeRecorderOptions } from './tape/recorder.js';
+export { DEFAULT_MAX_BACKLOG_BYTES, TapeRecorder, type TapeRecorderOptions } from './tape/recorder.js';
 export { Redactor, REDACTED, DEFAULT_REDACT_KEYS } from './tape/redact.js';
 export { TapeError } from './tape/errors.js';
 export type { TapeInfo, TapeFrame, TapeSession, TapeUpstream } from './tape/types.js';

@@ -193,10 +193,15 @@ export class TapeRecorder {
     return this.retry.length + this.queue.length;
   }
 
+  /** The bytes waiting to be written, which the backlog budget bounds. */
+  get backlogBytes(): number {
+    return this.queueBytes + this.retryBytes;
+  }
+
   record(event: FrameEvent): void {
     if (this.closed) return;
     const size = eventSize(event);
-    if (this.queueBytes + this.retryBytes + size > this.maxBacklogBytes) return this.drop(event, size);
+    if (this.backlogBytes + size > this.maxBacklogBytes) return this.drop(event, size);
     if (this.gap) this.markGap();
     // Only what initialize reveals is noted now (rare); everything else waits for the batch.
     // The event's text and parsed message are not changed after they are reported, so redacting
@@ -231,7 +236,7 @@ export class TapeRecorder {
     this.dropped++;
     if (!this.gap) {
       this.gap = { sessionId: event.sessionId, transport: event.transport, at: event.at, frames: 0, bytes: 0 };
-      if (this.dropped === 1) this.options.onDrop?.({ frames: this.queued, bytes: this.queueBytes + this.retryBytes, limit: this.maxBacklogBytes });
+      if (this.dropped === 1) this.options.onDrop?.({ frames: this.queued, bytes: this.backlogBytes, limit: this.maxBacklogBytes });
     }
     this.gap.frames++;
     this.gap.bytes += size;

@@ -13,6 +13,13 @@ import { spawnServer, type ServerProcess } from '../transports/server-process.js
 /** Options that make record something other than a stdio proxy of its own server, or no run at all. */
 const NOT_A_STDIO_RUN = /^(--url|--listen|--help|-h|--version|-V)(=|$)/;
 
+/**
+ * Node discards the output of a child that exits while nobody reads its stdout (it resumes such
+ * streams on exit). A 'readable' listener keeps what the server said, and its exit, waiting in the
+ * stream until the proxy takes it; once it is removed, the proxy's 'data' listener gets it all.
+ */
+const keep = (): void => {};
+
 export class EarlyServer {
   private claimed = false;
 
@@ -20,7 +27,9 @@ export class EarlyServer {
     readonly command: string,
     readonly args: string[],
     private readonly server: ServerProcess,
-  ) {}
+  ) {
+    server.child.stdout?.on('readable', keep);
+  }
 
   /** The server of `record [options] -- command args...` over stdio, started now; undefined for any other command line. */
   static start(argv: string[]): EarlyServer | undefined {
@@ -40,6 +49,7 @@ export class EarlyServer {
       return undefined;
     }
     this.claimed = true;
+    this.server.child.stdout?.off('readable', keep);
     return this.server;
   }
 

@@ -66,11 +66,11 @@ beforeAll(() => {
 
   // The README's install, as it is written, with the checkout's own build (npm test built it):
   // packing skips `prepare`, so the dist/ other tests are running from is not rebuilt under them.
-  expect(readmeBlock('install')).toEqual(['npm install', 'npm pack', `npm install -g ./${tarball}`]);
+  expect(readmeBlock('install')).toEqual(['npm ci', 'npm pack', `npm install -g ./${tarball}`]);
   const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, env, encoding: 'utf8' });
   expect(pack.status, pack.stderr).toBe(0);
   // Offline from the npm cache (npm ci filled it). better-sqlite3's compile (a minute or two, the
-  // same one `npm install` did for this checkout) is skipped, and the checkout's build of the same
+  // same one `npm ci` did for this checkout) is skipped, and the checkout's build of the same
   // version is put in its place: what is tested here is what the package holds and how it installs.
   const install = sh(`npm install -g --offline --ignore-scripts ./${tarball}`, dir);
   expect(install.status, install.stderr).toBe(0);

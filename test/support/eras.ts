@@ -4,6 +4,7 @@
  * person compares, with the parts that differ from run to run by design masked.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { freePort } from './servers.js';
 import { CLI } from './paths.js';
@@ -36,19 +37,61 @@ function stopper(child: ChildProcess, graceMs = 5000): () => Promise<boolean> {
     });
 }
 
-/** Waits until something accepts connections on 127.0.0.1:port. */
+/**
+ * The inodes of the sockets listening on this port, on any address (Linux's /proc/net/tcp and
+ * tcp6), or undefined where there is no /proc to read.
+ */
+function listenersOn(port: number): Set<string> | undefined {
+  if (!existsSync('/proc/net/tcp')) return undefined;
+  const suffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local address, state 0A (LISTEN), inode
+      if (fields[1]?.endsWith(suffix) && fields[3] === '0A') inodes.add(fields[9]!);
+    }
+  }
+  return inodes;
+}
+
+/** Whether the process itself holds one of these sockets (its fds link to `socket:[inode]`). */
+function holds(pid: number, inodes: Set<string>): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return inodes.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until the child itself listens on 127.0.0.1:port. A connection that succeeds is not
+ * enough: the port was free when it was picked, and another test's process may have taken it
+ * since, in which case the child fails to bind and the test would talk to that other process.
+ */
 async function listening(port: number, child: ChildProcess, what: string, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${stderr()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
+    const inodes = listenersOn(port);
+    const open =
+      inodes !== undefined
+        ? inodes.size > 0 && holds(child.pid!, inodes)
+        : await new Promise<boolean>((resolve) => {
+            const socket = connect(port, '127.0.0.1');
+            socket.once('connect', () => {
+              socket.destroy();
+              resolve(true);
+            });
+            socket.once('error', () => resolve(false));
+          });
     if (open) return;
     if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}: ${stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

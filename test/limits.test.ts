@@ -9,6 +9,8 @@ import { connect } from 'node:net';
 import { join, } from 'node:path';
 import { rmSync } from 'node:fs';
 import WebSocket from 'ws';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpProxy, type HttpProxy } from '../src/proxy/http.js';
 import { silentLogger } from '../src/core/log.js';
 import { TapeStore } from '../src/tape/store.js';
@@ -46,6 +48,33 @@ function openWs(url: string): Promise<WebSocket> {
 }
 
 describe('frame and body limits', () => {
+  for (const [mode, body] of [['pretty', 'a JSON answer'], ['multiline', 'an SSE event']] as const) {
+    it(`cuts off ${body} from a Streamable HTTP server over --max-message-size: the call gets -32004, the tape says so, the next call works`, async () => {
+      const fixture = await startFixture(join(ROOT, 'test', 'fixtures', 'hostile-http-server.mjs'), [mode]);
+      const { proxy, store } = await proxyWith({}, { kind: 'streamable', url: `http://127.0.0.1:${fixture.port}/mcp`, maxMessageBytes: 64 * 1024 });
+      const client = new Client({ name: 'limits', version: '1.0.0' });
+      try {
+        await client.connect(new StreamableHTTPClientTransport(new URL(proxy.urls.streamableHttp)));
+        const refused = await client.callTool({ name: 'big', arguments: { bytes: 4 * 1024 * 1024 } }).then(
+          () => undefined,
+          (error: unknown) => error as { code?: number; message?: string },
+        );
+        expect(refused?.code).toBe(-32004);
+        expect(refused?.message).toMatch(/exceeds the 65536-byte limit/);
+        // What fits still passes, on the same session.
+        expect(await client.callTool({ name: 'big', arguments: { bytes: 1000 } })).toMatchObject({ content: [{ type: 'text', text: 'x'.repeat(1000) }] });
+        proxy.proxy.recorder!.flush();
+        const frames = store.frames(proxy.proxy.recorder!.tape.id);
+        expect(frames.filter((f) => f.flags.includes('oversized')).length).toBeGreaterThan(0);
+      } finally {
+        await client.close();
+        await proxy.close({ drainTimeoutMs: 0 });
+        store.close();
+        await fixture.stop();
+      }
+    });
+  }
+
   it('closes a WebSocket whose frame is over --max-body-size with 1009, notes it on the tape, and keeps serving others', async () => {
     const { proxy, store } = await proxyWith({ policy: { maxBodyBytes: 64 * 1024 } });
     try {

@@ -69,7 +69,7 @@ const factories: Partial<Record<UpstreamKind, (spec: UpstreamSpec, ctx: Upstream
   },
   streamable: (spec, ctx) => {
     if (spec.kind !== 'streamable') throw new Error('not a Streamable HTTP upstream');
-    return new StreamableHttpUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, paramHeaders: ctx.paramHeaders, logger: ctx.logger });
+    return new StreamableHttpUpstream({ url: spec.url, headers: spec.headers, forwardHeaders: ctx.forwardHeaders, paramHeaders: ctx.paramHeaders, logger: ctx.logger, maxMessageBytes: spec.maxMessageBytes });
   },
 };
 

@@ -22,13 +22,27 @@ export async function* readSse(body: ReadableStream<Uint8Array>, onRetry?: (ms: 
   }
 }
 
+/** A peer's message (an SSE event, a JSON body) that grew past the size limit before it ended. */
+export class MessageTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`a message of over ${limit} bytes (${bytes} read so far) was cut off`);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
 /**
  * The same for a Node stream (a `node:http` response): the same parser, fed straight from the
  * socket's chunks, without the two web-stream stages in between. Decodes as `readSse` does
- * (UTF-8, a leading BOM dropped, bad bytes replaced).
+ * (UTF-8, a leading BOM dropped, bad bytes replaced). `maxEventBytes` bounds what one event may
+ * take before it ends (the parser holds an unfinished event in memory): past it, a
+ * MessageTooLargeError ends the stream. It is counted in whole chunks since the last event.
  */
-export async function* readSseNode(body: Readable, onRetry?: (ms: number) => void): AsyncGenerator<EventSourceMessage> {
+export async function* readSseNode(body: Readable, onRetry?: (ms: number) => void, maxEventBytes = Infinity): AsyncGenerator<EventSourceMessage> {
   const events: EventSourceMessage[] = [];
+  let unfinished = 0;
   const parser = createParser({ onEvent: (event) => events.push(event), onRetry });
   const decoder = new StringDecoder('utf8');
   let started = false;
@@ -41,6 +55,11 @@ export async function* readSseNode(body: Readable, onRetry?: (ms: number) => voi
   };
   for await (const chunk of body as AsyncIterable<Buffer | string>) {
     feed(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    unfinished = events.length > 0 ? 0 : unfinished + chunk.length;
+    if (unfinished > maxEventBytes) {
+      body.destroy();
+      throw new MessageTooLargeError(unfinished, maxEventBytes);
+    }
     for (let i = 0; i < events.length; i++) yield events[i]!;
     events.length = 0;
   }

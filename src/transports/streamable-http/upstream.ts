@@ -9,6 +9,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage as HttpResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { headersFor, META, type ParamHeader } from '../../core/era.js';
 import { idKey, isObject, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
@@ -16,7 +17,8 @@ import { ToolHeaderBook } from '../../core/tool-headers.js';
 import type { HttpMeta } from '../../core/context.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/secrets.js';
-import { readSse, readSseNode } from '../http/sse-reader.js';
+import { MessageTooLargeError, readSse, readSseNode } from '../http/sse-reader.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../core/framing.js';
 import type { CloseInfo, SendMeta, Transport } from '../../core/transport.js';
 
 export interface StreamableHttpUpstreamOptions {
@@ -32,6 +34,8 @@ export interface StreamableHttpUpstreamOptions {
   maxReconnects?: number;
   /** First reconnection delay, doubled each time. Default 250 ms. */
   reconnectDelayMs?: number;
+  /** The largest message (an SSE event, a JSON answer) read from the server (--max-message-size). */
+  maxMessageBytes?: number;
 }
 
 /** Keep-alive connection pools for the POSTs, shared by every upstream session in the process. */
@@ -44,6 +48,7 @@ export class StreamableHttpUpstream implements Transport {
   onmessage?: Transport['onmessage'];
   ondeliveryfailed?: Transport['ondeliveryfailed'];
   onunanswered?: Transport['onunanswered'];
+  onoversized?: Transport['onoversized'];
   onerror?: Transport['onerror'];
   onclose?: Transport['onclose'];
   /** The upstream's session id: kept here, never shown to the client. */
@@ -119,7 +124,7 @@ export class StreamableHttpUpstream implements Transport {
     try {
       let res: PostAnswer;
       try {
-        res = await post(this.options.url, headers, text, controller);
+        res = await post(this.options.url, headers, text, controller, this.maxMessageBytes);
       } catch (error) {
         if (this.closed || controller.aborted) return;
         this.ondeliveryfailed?.(text, `upstream ${this.shownUrl} is unreachable: ${causeOf(error)}`);
@@ -164,7 +169,8 @@ export class StreamableHttpUpstream implements Transport {
         }
       } catch (error) {
         if (this.closed) return;
-        this.logger.debug(`upstream answer to ${summary.method ?? summary.kind} broke off: ${causeOf(error)}`);
+        if (error instanceof MessageTooLargeError) this.answerTooLarge(error, related, awaited);
+        else this.logger.debug(`upstream answer to ${summary.method ?? summary.kind} broke off: ${causeOf(error)}`);
       }
       // A listen stream the client cancelled ends with no answer, as it should.
       if (awaited && !this.closedListens.delete(awaited)) this.unanswered(text, awaited, 'the upstream closed the answer stream and it could not be resumed');
@@ -185,6 +191,21 @@ export class StreamableHttpUpstream implements Transport {
     this.listens.delete(idKey(requestId));
     this.closedListens.add(idKey(requestId));
     handle.abort();
+  }
+
+  private get maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  /**
+   * The POST's answer grew past the limit and was cut off. The pipeline notes it on the tape and
+   * answers the request it was for (known from the POST, not from the message, which was never
+   * read whole) with a message-too-large error.
+   */
+  private answerTooLarge(error: MessageTooLargeError, related: JsonRpcId | undefined, awaited: string | undefined): void {
+    if (awaited !== undefined) this.answered.add(awaited);
+    const ends = related === undefined ? undefined : { head: `{"jsonrpc":"2.0","id":${JSON.stringify(related)},"result":`, tail: '' };
+    this.onoversized?.(error.bytes, error.limit, ends);
   }
 
   /** A request whose answer did not come with its POST (nor any resumption of it) is answered with an error. */
@@ -232,6 +253,7 @@ export class StreamableHttpUpstream implements Transport {
         }
       } catch (error) {
         if (this.closed) return;
+        if (error instanceof MessageTooLargeError) throw error;
         this.logger.debug(`upstream stream dropped: ${causeOf(error)}`);
       }
       if (awaited === undefined || this.answered.has(awaited) || !lastEventId || this.closed || this.closedListens.has(awaited)) break;
@@ -265,7 +287,7 @@ export class StreamableHttpUpstream implements Transport {
       return res.statusCode === 404 || res.statusCode === 405 || res.statusCode === 400 ? 'refused' : undefined;
     }
     // Closing the transport stops the resumed stream too, for as long as it is read.
-    const events = readSseNode(res, (ms) => (this.retryMs = ms));
+    const events = readSseNode(res, (ms) => (this.retryMs = ms), this.maxMessageBytes);
     const inFlight = this.inFlight;
     return (async function* () {
       try {
@@ -300,12 +322,13 @@ export class StreamableHttpUpstream implements Transport {
             throw new Error(`GET answered ${res.statusCode}`);
           }
           failures = 0;
-          for await (const event of readSseNode(res, (ms) => (this.retryMs = ms))) {
+          for await (const event of readSseNode(res, (ms) => (this.retryMs = ms), this.maxMessageBytes)) {
             if (event.id) lastEventId = event.id;
             if ((event.event === undefined || event.event === 'message') && event.data) this.received(event.data);
           }
         } catch (error) {
           if (this.closed) return;
+          if (error instanceof MessageTooLargeError) this.onoversized?.(error.bytes, error.limit);
           failures++;
           this.logger.debug(`upstream GET stream: ${causeOf(error)}`);
         } finally {
@@ -438,7 +461,7 @@ interface PostAnswer {
  * does), and so does the signal. Over `node:http`, so headers and body leave in one write and the
  * answer is read from the socket's stream; a redirect is left to fetch, which follows it as before.
  */
-async function post(url: string, headers: Record<string, string>, body: string, handle: PostHandle): Promise<PostAnswer> {
+async function post(url: string, headers: Record<string, string>, body: string, handle: PostHandle, maxMessageBytes: number): Promise<PostAnswer> {
   const res = await request('POST', url, headers, body, handle);
   const status = res.statusCode ?? 0;
   if (status >= 300 && status < 400 && res.headers.location) {
@@ -455,8 +478,8 @@ async function post(url: string, headers: Record<string, string>, body: string, 
       const value = res.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
     },
-    text: () => readText(res),
-    events: (onRetry) => readSseNode(res, onRetry),
+    text: () => readText(res, maxMessageBytes),
+    events: (onRetry) => readSseNode(res, onRetry, maxMessageBytes),
     discard: () => void res.resume(),
   };
 }
@@ -533,13 +556,27 @@ function targetOf(url: string): Target {
   return target;
 }
 
-function readText(res: HttpResponse): Promise<string> {
+/** The body as text, as fetch's text() has it; over `maxBytes`, a MessageTooLargeError (and the rest is not read). */
+function readText(res: HttpResponse, maxBytes = Infinity): Promise<string> {
   return new Promise((resolve, reject) => {
+    const decoder = new StringDecoder('utf8');
     let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (text += chunk));
-    // As fetch's text(): UTF-8, a leading BOM dropped.
-    res.on('end', () => resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
+    let bytes = 0;
+    res.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        // Rejected before the destroy, which says 'aborted' at once.
+        reject(new MessageTooLargeError(bytes, maxBytes));
+        res.destroy();
+        return;
+      }
+      text += decoder.write(chunk);
+    });
+    res.on('end', () => {
+      text += decoder.end();
+      // As fetch's text(): UTF-8, a leading BOM dropped.
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    });
     res.on('error', reject);
     res.on('aborted', () => reject(new Error('the upstream closed the connection mid-answer')));
   });

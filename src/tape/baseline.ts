@@ -6,7 +6,7 @@
  * its server answered) or from a live server asked directly (`baseline accept -- <command>`).
  */
 import { envelopeOf, isModernVersion, META, MODERN_PROTOCOL_VERSION, serverInfoOf } from '../core/era.js';
-import { isObject, summarize, type JsonObject, type JsonValue } from '../core/jsonrpc.js';
+import { idKey, isObject, parseObject, summarize, type JsonObject, type JsonValue } from '../core/jsonrpc.js';
 import type { Transport } from '../core/transport.js';
 import { parsePaths } from './canonical.js';
 import { TapeError } from './errors.js';
@@ -178,16 +178,11 @@ class Asker {
     private readonly timeoutMs: number,
   ) {
     transport.onmessage = (text) => {
-      let message: unknown;
-      try {
-        message = JSON.parse(text);
-      } catch {
-        return;
-      }
-      if (!isObject(message)) return;
+      const message = parseObject(text);
+      if (!message) return;
       const summary = summarize(message);
       if (summary.kind === 'response' || summary.kind === 'error') {
-        const key = JSON.stringify(summary.id);
+        const key = idKey(summary.id);
         this.waiting.get(key)?.(message);
         this.waiting.delete(key);
       } else if (summary.kind === 'request') {
@@ -202,12 +197,9 @@ class Asker {
       this.waiting.clear();
     };
     transport.ondeliveryfailed = (text, reason) => {
-      try {
-        const id = (JSON.parse(text) as { id?: unknown }).id;
-        this.waiting.get(JSON.stringify(id))?.({ error: { code: -32002, message: reason } });
-      } catch {
-        // Not ours.
-      }
+      // Only its own requests (string ids) are waited for.
+      const id = parseObject(text)?.id;
+      if (typeof id === 'string') this.waiting.get(idKey(id))?.({ error: { code: -32002, message: reason } });
     };
   }
 
@@ -217,10 +209,10 @@ class Asker {
     const message = { jsonrpc: '2.0', id, method, params };
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.waiting.delete(JSON.stringify(id));
+        this.waiting.delete(idKey(id));
         resolve({ error: { code: -32001, message: `no answer to ${method} within ${this.timeoutMs} ms` } });
       }, this.timeoutMs);
-      this.waiting.set(JSON.stringify(id), (answer) => {
+      this.waiting.set(idKey(id), (answer) => {
         clearTimeout(timer);
         resolve(answer);
       });

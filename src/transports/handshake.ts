@@ -4,7 +4,7 @@
  * the answer stays with the proxy — the client already had its own.
  */
 import { randomUUID } from 'node:crypto';
-import { isObject, summarize, type JsonObject } from '../core/jsonrpc.js';
+import { isObject, parseObject, summarize, type JsonObject } from '../core/jsonrpc.js';
 import type { Session } from '../session/session.js';
 import type { Transport } from '../core/transport.js';
 
@@ -30,13 +30,8 @@ export async function reinitialize(upstream: Transport, session: Session, timeou
       else resolve();
     };
     upstream.onmessage = (text) => {
-      let message: unknown;
-      try {
-        message = JSON.parse(text);
-      } catch {
-        return;
-      }
-      if (!isObject(message) || message.id !== id) return;
+      const message = parseObject(text);
+      if (!message || message.id !== id) return;
       if (isObject(message.error)) settle(new Error(`the upstream refused initialize: ${String(message.error.message)}`));
       else settle();
     };

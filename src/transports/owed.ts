@@ -4,7 +4,7 @@
  * it drops, each of them is reported undelivered, so its sender gets an error instead of waiting
  * forever. A transport that resumes (Streamable HTTP with event ids) need not use it.
  */
-import { idKey, isObject } from '../core/jsonrpc.js';
+import { idKey, isObject, parseOrUndefined } from '../core/jsonrpc.js';
 import type { SendMeta } from '../core/transport.js';
 
 export class OwedRequests {
@@ -23,12 +23,8 @@ export class OwedRequests {
   /** Notes a message received; an answer settles its request. Cheap: no parse unless one is owed. */
   received(text: string): void {
     if (this.owed.size === 0) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
+    const message = parseOrUndefined(text);
+    if (message === undefined) return;
     for (const item of Array.isArray(message) ? message : [message]) {
       if (isObject(item) && !('method' in item) && ('result' in item || 'error' in item)) this.owed.delete(idKey(item.id as string | number | null));
     }

@@ -7,7 +7,7 @@
  * the ids and tokens the client used. The pipeline (and so the tape) sees the client's own ids.
  */
 import { META } from '../core/era.js';
-import { idKey, isObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
+import { idKey, isObject, parseObject, summarize, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
 import type { CloseInfo, SendMeta, Transport } from '../core/transport.js';
 
 interface Owner {
@@ -62,14 +62,9 @@ export class SharedStdioServer {
       view.ondeliveryfailed?.(text, this.gone?.reason ?? 'the server is not running');
       return;
     }
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
+    const message = parseObject(text);
+    if (!message) return;
     const summary = meta?.summary ?? summarize(message);
-    if (!isObject(message)) return;
     if (summary.kind === 'request') {
       const childId = this.next++;
       const params = isObject(message.params) ? message.params : undefined;
@@ -109,13 +104,8 @@ export class SharedStdioServer {
 
   /** The server's message, to the conversation it belongs to, under that client's ids. */
   private fromChild(text: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (!isObject(message)) return;
+    const message = parseObject(text);
+    if (!message) return;
     const summary = summarize(message);
     if (summary.kind === 'response' || summary.kind === 'error') {
       const owner = this.requests.get(idKey(summary.id));

@@ -12,7 +12,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { headersFor, META, type ParamHeader } from '../../core/era.js';
-import { idKey, isObject, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
+import { idKey, isObject, parseOrUndefined, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
 import { ToolHeaderBook } from '../../core/tool-headers.js';
 import type { HttpMeta } from '../../core/context.js';
 import { silentLogger, type Logger } from '../../core/log.js';
@@ -98,12 +98,8 @@ export class StreamableHttpUpstream implements Transport {
    */
   private routingHeaders(text: string): { headers: Record<string, string>; message?: unknown } {
     if (!text.includes(META.protocolVersion)) return { headers: {} };
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return { headers: {} };
-    }
+    const message = parseOrUndefined(text);
+    if (message === undefined) return { headers: {} };
     const tool = isObject(message) && isObject(message.params) ? message.params.name : undefined;
     const params = this.options.paramHeaders?.(tool) ?? this.tools.of(tool);
     return { headers: headersFor(message, params), message };
@@ -116,7 +112,7 @@ export class StreamableHttpUpstream implements Transport {
     if (summary.kind === 'request' && summary.method === 'tools/list') this.toolsListKey = idKey(summary.id);
     const awaited = summary.kind === 'request' ? idKey(summary.id) : undefined;
     const routing = this.routingHeaders(text);
-    if (summary.method === 'notifications/cancelled') this.closeListen(routing.message ?? safeParse(text));
+    if (summary.method === 'notifications/cancelled') this.closeListen(routing.message ?? parseOrUndefined(text));
     const headers = { ...this.headers(meta, 'application/json, text/event-stream'), ...routing.headers, 'content-type': 'application/json' };
     const controller = new PostHandle();
     this.inFlight.add(controller);
@@ -348,7 +344,7 @@ export class StreamableHttpUpstream implements Transport {
   private received(text: string, related?: JsonRpcId): void {
     let parsed: unknown;
     if (this.initializeKey !== undefined || related !== undefined || this.toolsListKey !== undefined) {
-      parsed = safeParse(text);
+      parsed = parseOrUndefined(text);
       const summary = summarize(parsed);
       if ((summary.kind === 'response' || summary.kind === 'error') && summary.hasId) {
         const key = idKey(summary.id);
@@ -398,18 +394,10 @@ export class StreamableHttpUpstream implements Transport {
  * "that has no id" is what the spec allows when the id could not be read).
  */
 function errorAnswerIn(body: string, id: JsonRpcId): string | undefined {
-  const parsed = safeParse(body.trim());
+  const parsed = parseOrUndefined(body.trim());
   if (!isObject(parsed) || parsed.jsonrpc !== '2.0' || !isObject(parsed.error) || typeof parsed.error.code !== 'number') return undefined;
   if (!('id' in parsed) || parsed.id === null) return JSON.stringify({ ...parsed, id });
   return idKey(parsed.id as JsonRpcId) === idKey(id) ? body.trim() : undefined;
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Why a request failed: fetch puts the network error in `cause`; node:http throws it as is. */

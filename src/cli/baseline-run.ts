@@ -7,6 +7,7 @@ import type { JUnitSuite } from '../tape/junit.js';
 import { TapeError } from '../tape/errors.js';
 import { validateTapeName } from '../tape/store.js';
 import { inert } from '../core/log.js';
+import { writePrivateFile } from '../core/private-file.js';
 import { EXIT, loggerFor, openStore, packageVersion, UsageError } from './common.js';
 import { upstreamFrom } from './record.js';
 import { colorFor } from './tapes.js';
@@ -124,8 +125,7 @@ export async function accept(tape: string | undefined, rest: string[], flags: Ac
     store.close();
   }
   if (flags.output) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(flags.output, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+    writePrivateFile(flags.output, `${JSON.stringify(document, null, 2)}\n`);
   }
   console.error(`mcp-tap: baseline "${flags.name}" accepted from ${inert(source)}: ${counts(definitions)}${flags.output ? `; written to ${flags.output}` : ''}`);
 }

@@ -1,5 +1,6 @@
 /** `mcp-tap tapes list | show | export | import | rm`: look after the tapes in a store. */
-import { closeSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writePrivateFile } from '../core/private-file.js';
 import { Option, type Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { exportTape, importTape, tapeSummary, validateTapeDocument } from '../tape/export.js';
@@ -41,19 +42,12 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}\n`).join('')}`;
 }
 
-/** Writes a file readable only by its owner, even when it already existed with a wider mode. */
-function writePrivateFile(file: string, text: string): void {
-  let fd: number;
+/** An export file readable only by its owner; a file that cannot be written is a usage error. */
+function writeExport(file: string, text: string): void {
   try {
-    fd = openSync(file, 'w', 0o600);
+    writePrivateFile(file, text);
   } catch (error) {
-    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
+    throw new UsageError((error as Error).message);
   }
 }
 
@@ -196,7 +190,7 @@ export function registerTapes(program: Command): void {
     .action(async (name: string, flags: { store?: string; output?: string; format: ExportFormat }) => {
       const { text, count } = await withStore(flags.store, READ_ONLY, (store) => exportText(store, name, flags.format));
       if (!flags.output) return void process.stdout.write(text);
-      writePrivateFile(flags.output, text);
+      writeExport(flags.output, text);
       console.error(`mcp-tap: exported "${name}" (${count}) as ${flags.format} to ${flags.output}`);
     });
 

@@ -5,7 +5,7 @@
  * hold at all (control characters, lone surrogates) is written as `\uXXXX` first, so a peer's
  * bytes never make the report unreadable.
  */
-import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
+import { writePrivateFile } from '../core/private-file.js';
 import type { Builder } from 'junit-report-builder';
 
 export interface JUnitCase {
@@ -61,11 +61,5 @@ export async function junitXml(suites: JUnitSuite[]): Promise<string> {
 /** Writes a report readable only by its owner (it may quote what a server said). */
 export async function writeJUnit(file: string, suites: JUnitSuite[]): Promise<void> {
   const xml = await junitXml(suites);
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, xml.endsWith('\n') ? xml : `${xml}\n`);
-  } finally {
-    closeSync(fd);
-  }
+  writePrivateFile(file, xml.endsWith('\n') ? xml : `${xml}\n`);
 }

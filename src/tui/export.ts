@@ -1,9 +1,9 @@
 /** `w`, `W` and `:export`: exchanges written as a JSON document, in a file readable only by its owner. */
-import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LogItem } from '../core/exchange.js';
 import { itemJson } from '../core/exchange-json.js';
 import type { TuiState } from './state.js';
+import { writePrivateFile } from '../core/private-file.js';
 
 /** A file name for the export: the tape's (or the proxy's tape's) name and what is exported. */
 export function exportName(state: TuiState, list: boolean, selected?: LogItem): string {
@@ -21,18 +21,6 @@ export function writeExport(state: TuiState, items: LogItem[], file: string, cwd
     items: items.map(itemJson),
   };
   const path = resolve(cwd, file);
-  let fd: number;
-  try {
-    fd = openSync(path, 'w', 0o600);
-  } catch (error) {
-    throw new Error(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    // The mode of a file that was there already is narrowed too.
-    fchmodSync(fd, 0o600);
-    writeSync(fd, `${JSON.stringify(document, null, 2)}\n`);
-  } finally {
-    closeSync(fd);
-  }
+  writePrivateFile(path, `${JSON.stringify(document, null, 2)}\n`);
   return path;
 }

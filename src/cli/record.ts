@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { runStdioProxy } from '../proxy/stdio.js';
 import { startHttpProxy } from '../proxy/http.js';
 import { checkReachable, guessUpstreamKind, urlProblem, type LiveUpstreamSpec, type UpstreamSpec } from '../proxy/upstream.js';
-import { parseListen, type ListenAddress } from '../transports/http/listener.js';
+import type { ListenAddress } from '../transports/http/listener.js';
 import type { TapeInfo } from '../tape/types.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import type { Logger } from '../core/log.js';
@@ -250,15 +250,6 @@ function parseHeaders(pairs: string[]): Record<string, string> {
     headers[pair.slice(0, at).trim().toLowerCase()] = pair.slice(at + 1).trim();
   }
   return headers;
-}
-
-/** --listen as an address; a malformed one is a usage error. */
-export function listenOption(value: string): ListenAddress {
-  try {
-    return parseListen(value);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }
 
 /** Serves clients over HTTP until SIGINT/SIGTERM, then shuts down cleanly; returns the tape. */

@@ -39,8 +39,9 @@ export function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+/** Refuses a WebSocket upgrade with a plain HTTP answer (the socket is still raw HTTP then). */
+export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
 
 export async function startControlServer(hub: ControlHub, options: ControlServerOptions = {}): Promise<ControlServer> {
@@ -54,11 +55,11 @@ export async function startControlServer(hub: ControlHub, options: ControlServer
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path !== CONTROL_PATH) return refuse(socket, 404, 'Not Found');
-    if (request.headers.origin !== undefined) return refuse(socket, 403, 'Forbidden');
+    if (path !== CONTROL_PATH) return refuseUpgrade(socket, 404, 'Not Found');
+    if (request.headers.origin !== undefined) return refuseUpgrade(socket, 403, 'Forbidden');
     const authorization = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match || !sameToken(match[1]!, token)) return refuse(socket, 401, 'Unauthorized');
+    if (!match || !sameToken(match[1]!, token)) return refuseUpgrade(socket, 401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => accept(ws));
   });
 

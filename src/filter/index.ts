@@ -3,7 +3,7 @@ import { FilterSyntaxError } from './lexer.js';
 
 export { FilterSyntaxError } from './lexer.js';
 export { parseFilter, ATOMS, type FilterNode } from './parser.js';
-export { subjectOfContext, subjectOfFrame } from './subject.js';
+export { subjectOfContext } from './subject.js';
 export { compileFilter, globToRegExp, type FilterSubject, type FilterPredicate } from './evaluate.js';
 
 /** The expression, a caret under the column, and the message: for terminals and logs. */

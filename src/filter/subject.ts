@@ -3,7 +3,7 @@
  * pipeline finished with (a FrameEvent). An answer is matched by the request it answers: `~m` and
  * `~t` see that request's method and tool.
  */
-import type { FrameEvent, InterceptContext } from '../core/context.js';
+import type { InterceptContext } from '../core/context.js';
 import { isObject, toolNameOf } from '../core/jsonrpc.js';
 import type { FilterSubject } from './evaluate.js';
 
@@ -22,18 +22,5 @@ export function subjectOfContext(ctx: InterceptContext): FilterSubject {
     id: ctx.summary.id,
     sessionId: ctx.sessionId,
     text: ctx.raw,
-  };
-}
-
-export function subjectOfFrame(event: FrameEvent): FilterSubject {
-  const ownMethod = event.summary.method;
-  return {
-    direction: event.direction,
-    kind: event.summary.kind,
-    method: ownMethod ?? event.requestMethod,
-    toolName: event.toolName ?? toolNameOf(ownMethod, paramsOf(event.message)),
-    id: event.summary.id,
-    sessionId: event.sessionId,
-    text: event.text,
   };
 }

@@ -4,11 +4,11 @@
  * the components so it can be tested without a terminal. The exchange log inside is mutated in
  * place (see core/exchange.ts); `logVersion` says it changed.
  */
-import { ExchangeLog, type ExchangeFrame, type LogItem } from '../core/exchange.js';
+import { buildExchanges, ExchangeLog, type ExchangeFrame, type LogItem } from '../core/exchange.js';
 import { compileFilter, formatFilterError, FilterSyntaxError } from '../filter/index.js';
 import type { BreakpointView, PausedView, ProxyStateFile, ServerMessage, SessionView } from '../control/protocol.js';
 import { exchangeFrameOfView, heldFrameOf, helloFrames } from '../control/exchange-frames.js';
-import { itemKey, ListView, type Row } from '../control/list-view.js';
+import { ListView, type Row } from '../control/list-view.js';
 import type { WrittenAnswer } from '../rules/save.js';
 
 export type { WrittenAnswer };
@@ -327,9 +327,7 @@ export function reduce(state: TuiState, action: TuiAction): TuiState {
     case 'server':
       return pinned(action.messages.reduce(applyServerMessage, state));
     case 'tape': {
-      const log = new ExchangeLog();
-      for (const frame of action.frames) log.add(frame);
-      log.finish();
+      const log = buildExchanges(action.frames);
       return { ...state, source: 'tape', tape: action.tape, connected: true, log, logVersion: state.logVersion + 1, selected: undefined };
     }
     case 'closed':
@@ -422,4 +420,3 @@ export class TuiStore {
   };
 }
 
-export { itemKey };

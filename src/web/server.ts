@@ -7,11 +7,10 @@
  * Everything is served with a Content-Security-Policy that allows the page's own script and
  * styles and its own WebSocket, nothing inline, no eval.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { closeWebSocketServer, listenOnLoopback, sameToken } from '../control/server.js';
+import { closeWebSocketServer, listenOnLoopback, newToken, refuseUpgrade, sameToken } from '../control/server.js';
 import { HttpPolicyInterceptor } from '../interceptors/http-policy.js';
 import type { Logger } from '../core/log.js';
 import { loadPageAssets, type PageAsset } from './assets.js';
@@ -116,12 +115,8 @@ class BatchedSocket {
   }
 }
 
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
-}
-
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
-  const token = options.token ?? randomBytes(32).toString('hex');
+  const token = options.token ?? newToken();
   const assets = options.assets ?? loadPageAssets();
   const policy = new HttpPolicyInterceptor({ ownOriginOnly: true });
   const sockets = new Set<WebSocket>();

@@ -4,7 +4,7 @@
  * the commands a person can copy to do the same from a shell.
  */
 import type { Exchange } from '../../core/exchange.js';
-import { frameText } from '../../core/exchange-text.js';
+import { frameText, prettyJson } from '../../core/exchange-text.js';
 import { isObject } from '../../core/jsonrpc.js';
 import { awaitTools, envelopeOf, toolsIn } from '../../control/conversation.js';
 import { matchFor } from '../../control/edits.js';
@@ -24,14 +24,6 @@ export interface EditorRequest {
   /** Called when the dialog closes without sending (a held message's timer starts again). */
   cancelled?: () => void;
 }
-
-const prettyJson = (text: string) => {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
-};
 
 export class Actions {
   constructor(

@@ -12,6 +12,7 @@ import { json, jsonParseLinter } from '@codemirror/lang-json';
 import { linter, lintGutter } from '@codemirror/lint';
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { LineDiff } from './json-view.js';
+import { prettyJson } from '../../core/exchange-text.js';
 import type { Verdict } from './checks.js';
 
 /**
@@ -116,7 +117,7 @@ export function EditorDialog({ title, initial, check, action, original, note, on
           ))}
           {verdict.problems.length === 0 ? <li className="fine">valid</li> : null}
         </ul>
-        {showDiff && original !== undefined ? <LineDiff before={pretty(original)} after={pretty(text)} testId="edit-diff" /> : null}
+        {showDiff && original !== undefined ? <LineDiff before={prettyJson(original)} after={prettyJson(text)} testId="edit-diff" /> : null}
         <footer>
           {original !== undefined ? (
             <button type="button" onClick={() => setShowDiff(!showDiff)}>
@@ -134,12 +135,4 @@ export function EditorDialog({ title, initial, check, action, original, note, on
       </div>
     </div>
   );
-}
-
-function pretty(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
 }

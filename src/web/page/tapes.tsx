@@ -5,10 +5,10 @@
  * import from a file. The tape's frames become exchanges with the same model as the live view.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { buildExchanges, type ExchangeLog, type LogItem } from '../../core/exchange.js';
+import type { ExchangeLog, LogItem } from '../../core/exchange.js';
 import { exchangeWhat, eventWhat, latencyText, offsetTime, outcomeText } from '../../core/exchange-text.js';
 import { inert } from '../../core/inert.js';
-import { exchangeFrameOf } from '../../tape/exchanges.js';
+import { tapeExchanges } from '../../tape/exchanges.js';
 import type { TapeContents, TapeDiffResult, TapeListing } from '../protocol.js';
 import type { ConsoleStore } from './store.js';
 import { Detail } from './detail.js';
@@ -131,7 +131,7 @@ export function TapesView({ store }: { store: ConsoleStore }) {
   const openTape = async (name: string) => {
     try {
       const contents = (await store.link.ask({ cmd: 'tape', name })) as TapeContents;
-      setOpen({ contents, log: buildExchanges(contents.frames.map(exchangeFrameOf)) });
+      setOpen({ contents, log: tapeExchanges(contents.frames) });
       setSelected(undefined);
       setPane('timeline');
       setDiff(undefined);

@@ -100,12 +100,13 @@ export class BreakpointInterceptor extends EventEmitter<BreakpointEvents> implem
   }
 
   intercept(ctx: InterceptContext): InterceptAction | undefined {
-    const breakpoints = this.breakpoints;
-    if (breakpoints.length === 0) return undefined;
-    const subject = subjectOfContext(ctx);
-    for (const breakpoint of breakpoints) {
+    let subject: ReturnType<typeof subjectOfContext> | undefined;
+    for (const breakpoint of this.breakpoints) {
+      // A disabled breakpoint reads nothing: with none enabled, no message is parsed for them.
+      if (!breakpoint.enabled) continue;
+      subject ??= subjectOfContext(ctx);
       // The pause controller's default timeout applies (--pause-timeout).
-      if (breakpoint.enabled && breakpoint.matches(subject)) {
+      if (breakpoint.matches(subject)) {
         breakpoint.hits++;
         this.changed();
         return { type: 'pause', reason: `breakpoint ${breakpoint.id}: ${breakpoint.expression}` };

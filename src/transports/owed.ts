@@ -6,6 +6,7 @@
  */
 import { idKey, isObject, parseOrUndefined } from '../core/jsonrpc.js';
 import type { SendMeta } from '../core/transport.js';
+import { scanEnvelope } from '../core/envelope.js';
 
 export class OwedRequests {
   private readonly owed = new Map<string, string>();
@@ -23,6 +24,12 @@ export class OwedRequests {
   /** Notes a message received; an answer settles its request. Cheap: no parse unless one is owed. */
   received(text: string): void {
     if (this.owed.size === 0) return;
+    // One message: its envelope says whether it answers, with no parse; a batch is parsed.
+    const summary = scanEnvelope(text)?.summary;
+    if (summary) {
+      if ((summary.kind === 'response' || summary.kind === 'error') && summary.hasId) this.owed.delete(idKey(summary.id));
+      return;
+    }
     const message = parseOrUndefined(text);
     if (message === undefined) return;
     for (const item of Array.isArray(message) ? message : [message]) {

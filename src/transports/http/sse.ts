@@ -16,7 +16,8 @@ export interface SseStreamOptions {
   maxBufferedBytes?: number;
 }
 
-const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** How much output a client may leave unread on one stream (SSE or WebSocket) before it is cut off. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export class SseStream {
   private ended = false;

@@ -13,6 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { headersFor, META, type ParamHeader } from '../../core/era.js';
 import { idKey, isObject, parseOrUndefined, summarize, type JsonRpcId } from '../../core/jsonrpc.js';
+import { scanEnvelope } from '../../core/envelope.js';
 import { ToolHeaderBook } from '../../core/tool-headers.js';
 import type { HttpMeta } from '../../core/context.js';
 import { silentLogger, type Logger } from '../../core/log.js';
@@ -109,7 +110,8 @@ export class StreamableHttpUpstream implements Transport {
     const summary = meta?.summary ?? summarize(JSON.parse(text));
     const initialize = summary.kind === 'request' && summary.method === 'initialize';
     if (initialize) this.initializeKey = idKey(summary.id);
-    if (summary.kind === 'request' && summary.method === 'tools/list') this.toolsListKey = idKey(summary.id);
+    // Only learnt here when the proxy does not already know the tools' parameter headers.
+    if (summary.kind === 'request' && summary.method === 'tools/list' && !this.options.paramHeaders) this.toolsListKey = idKey(summary.id);
     const awaited = summary.kind === 'request' ? idKey(summary.id) : undefined;
     const routing = this.routingHeaders(text);
     if (summary.method === 'notifications/cancelled') this.closeListen(routing.message ?? parseOrUndefined(text));
@@ -344,17 +346,18 @@ export class StreamableHttpUpstream implements Transport {
   private received(text: string, related?: JsonRpcId): void {
     let parsed: unknown;
     if (this.initializeKey !== undefined || related !== undefined || this.toolsListKey !== undefined) {
-      parsed = parseOrUndefined(text);
-      const summary = summarize(parsed);
+      // Which answer it is, from its envelope; the body is parsed only for the answers read here.
+      const summary = scanEnvelope(text)?.summary ?? summarize((parsed = parseOrUndefined(text)));
       if ((summary.kind === 'response' || summary.kind === 'error') && summary.hasId) {
         const key = idKey(summary.id);
         this.answered.add(key);
-        if (key === this.toolsListKey && !this.options.paramHeaders) {
+        if (key === this.toolsListKey) {
           this.toolsListKey = undefined;
-          this.tools.learn(parsed);
+          this.tools.learn((parsed ??= parseOrUndefined(text)));
         }
         if (key === this.initializeKey) {
           this.initializeKey = undefined;
+          parsed ??= parseOrUndefined(text);
           if (summary.kind === 'error') this.initializeRefused = `the upstream answered initialize with an error: ${preview(text)}`;
           const version = (parsed as { result?: { protocolVersion?: unknown } })?.result?.protocolVersion;
           if (typeof version === 'string') this.protocolVersion = version;

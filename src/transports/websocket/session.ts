@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { HttpMeta } from '../../core/context.js';
 import type { CloseInfo, Transport } from '../../core/transport.js';
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from './keepalive.js';
+import { DEFAULT_MAX_BUFFERED_BYTES } from '../http/sse.js';
 
 export interface WebSocketSessionOptions {
   /** How often the client is pinged; a client that has not answered by the next ping is dead. Default 30 s. */
@@ -19,7 +20,6 @@ export interface WebSocketSessionOptions {
   maxBufferedBytes?: number;
 }
 
-const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** Close codes a client uses when it simply leaves. */
 const NORMAL_CLOSURE = new Set([1000, 1001, 1005]);

@@ -13,8 +13,7 @@ import { DEFAULT_PING_INTERVAL_MS, keepAlive } from './keepalive.js';
 import { SUBPROTOCOL } from './endpoint.js';
 import { OwedRequests } from '../owed.js';
 import { redactUrl } from '../../core/secrets.js';
-
-const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../core/framing.js';
 
 export interface WebSocketUpstreamOptions {
   url: string;

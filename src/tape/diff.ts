@@ -5,7 +5,7 @@
  * `requestState` never), and a different number of rounds is a change. A `subscriptions/listen`
  * stream is compared by its acknowledgement and the notifications it delivered.
  */
-import { isObject } from '../core/jsonrpc.js';
+import { parseOrUndefined, isObject } from '../core/jsonrpc.js';
 import { answerOf, describeDifference, jsonDiff, type Difference } from './json-diff.js';
 import { describeRequest, RequestMatcher } from './matcher.js';
 import { buildReplayScript, type RecordedExchange, type ReplayScript } from './replay-script.js';
@@ -48,11 +48,7 @@ const LISTS: Record<string, { list: ListChange['list']; key: string; name: strin
 };
 
 function answer(exchange: RecordedExchange): unknown {
-  try {
-    return JSON.parse(exchange.response?.message ?? 'null');
-  } catch {
-    return null;
-  }
+  return parseOrUndefined(exchange.response?.message ?? 'null') ?? null;
 }
 
 function names(message: unknown, key: string, name: string): string[] {

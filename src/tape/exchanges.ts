@@ -1,17 +1,9 @@
 /** A tape's frames as the exchange model reads them (src/core/exchange.ts). */
 import { buildExchanges, type ExchangeFrame, type ExchangeLog } from '../core/exchange.js';
-import type { JsonRpcId } from '../core/jsonrpc.js';
+import { parseOrUndefined, type JsonRpcId } from '../core/jsonrpc.js';
 import type { TapeFrame } from './types.js';
 
 const utf8 = new TextEncoder();
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** One stored frame as an exchange frame: its session is its conversation, its offset its time. */
 export function exchangeFrameOf(frame: TapeFrame): ExchangeFrame {
@@ -23,13 +15,13 @@ export function exchangeFrameOf(frame: TapeFrame): ExchangeFrame {
     time: frame.tMs,
     action: frame.action,
     flags: frame.flags,
-    message: parse(frame.message),
+    message: parseOrUndefined(frame.message),
     bytes: utf8.encode(frame.message).length,
     text: frame.message,
   };
   if (frame.original !== undefined) out.original = frame.original;
   if (frame.method !== undefined) out.method = frame.method;
-  if (frame.id !== undefined) out.id = parse(frame.id) as JsonRpcId;
+  if (frame.id !== undefined) out.id = parseOrUndefined(frame.id) as JsonRpcId;
   if (frame.latencyMs !== undefined) out.latencyMs = frame.latencyMs;
   if (frame.note !== undefined) out.note = frame.note;
   return out;

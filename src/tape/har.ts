@@ -18,6 +18,7 @@ import { answerReceived, answerStopped, type Exchange, type ExchangeFrame } from
 import { headersFor } from '../core/era.js';
 import { tapeExchanges, wallClock } from './exchanges.js';
 import type { TapeFrame, TapeInfo, TapeSession } from './types.js';
+import { parseOrUndefined } from '../core/jsonrpc.js';
 
 /** Where a stdio tape's exchanges are said to go: a host under `.invalid` (RFC 2606), never reachable. */
 export const STDIO_HOST = 'stdio.mcp-tap.invalid';
@@ -144,17 +145,9 @@ function protocolHeaders(exchange: Exchange, session: TapeSession | undefined): 
   return out;
 }
 
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** A stored message as a document value: parsed JSON, or the text when it is not JSON. */
 function messageOf(frame: TapeFrame): { message?: unknown; text?: string } {
-  const message = parse(frame.message);
+  const message = parseOrUndefined(frame.message);
   return message === undefined ? { text: frame.message } : { message };
 }
 
@@ -168,7 +161,7 @@ function mcpFields(
   seqOf: (key: string | undefined) => number | undefined,
 ): Record<string, unknown> {
   const redacted = [...new Set([...request.redacted, ...(answer?.redacted ?? [])])];
-  const original = (frame: TapeFrame | undefined) => (frame?.original === undefined ? undefined : (parse(frame.original) ?? frame.original));
+  const original = (frame: TapeFrame | undefined) => (frame?.original === undefined ? undefined : (parseOrUndefined(frame.original) ?? frame.original));
   return clean({
     seq: exchange.request.seq,
     direction: exchange.direction,

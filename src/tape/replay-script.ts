@@ -7,10 +7,11 @@
  * back at the same point.
  */
 import { answerReceived, type Exchange } from '../core/exchange.js';
-import { isObject, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
+import { parseObject, type JsonObject, type JsonRpcId } from '../core/jsonrpc.js';
 import { resultTypeOf } from '../core/era.js';
 import { tapeExchanges } from './exchanges.js';
 import type { TapeFrame } from './types.js';
+import { progressTokenOf } from '../core/lazy-message.js';
 
 export interface RecordedExchange {
   /** The exchange as the model groups it. */
@@ -51,20 +52,6 @@ export interface ReplayScript {
   streamOf: Map<number, RecordedExchange>;
 }
 
-function parse(frame: TapeFrame): JsonObject | undefined {
-  try {
-    const value: unknown = JSON.parse(frame.message);
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function tokenOf(params: unknown): JsonRpcId | undefined {
-  if (!isObject(params) || !isObject(params._meta)) return undefined;
-  const token = params._meta.progressToken;
-  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
-}
 
 /** Redacted paths of a request (from the message root) as paths into its params. */
 function paramsPaths(redacted: string[]): string[][] {
@@ -78,7 +65,7 @@ function stopped(frame: TapeFrame): boolean {
 
 /** Whether a recorded round ended asking the client for input (a multi round-trip call goes on). */
 export function asksForInput(exchange: RecordedExchange): boolean {
-  const message = exchange.response ? parse(exchange.response) : undefined;
+  const message = exchange.response ? parseObject(exchange.response.message) : undefined;
   return resultTypeOf(message) === 'input_required';
 }
 
@@ -103,7 +90,7 @@ export function buildReplayScript(frames: TapeFrame[]): ReplayScript {
       if (exchange.answer) script.clientAnswers.set(request.seq, bySeq.get(exchange.answer.seq)!);
       continue;
     }
-    const message = parse(request);
+    const message = parseObject(request.message);
     if (!message) continue;
     const entry: RecordedExchange = {
       exchange,
@@ -111,7 +98,7 @@ export function buildReplayScript(frames: TapeFrame[]): ReplayScript {
       message,
       method: exchange.method,
       params: message.params,
-      progressToken: tokenOf(message.params),
+      progressToken: progressTokenOf(message.params),
       redacted: paramsPaths(request.redacted),
       progress: [],
       followers: [],

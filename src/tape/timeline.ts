@@ -8,7 +8,7 @@
 import type { ChalkInstance } from 'chalk';
 import { envelopeOf, serverInfoOf } from '../core/era.js';
 import { answerReceived, type Exchange, type ExchangeLog } from '../core/exchange.js';
-import { describeId, isObject } from '../core/jsonrpc.js';
+import { parseOrUndefined, describeId, isObject } from '../core/jsonrpc.js';
 import { tapeExchanges } from './exchanges.js';
 import type { TapeFrame, TapeInfo, TapeSession } from './types.js';
 
@@ -44,7 +44,7 @@ export function tapePeers(tape: TapeInfo, sessions: TapeSession[] = [], frames: 
   for (const frame of frames) {
     if (peers.clientInfo !== undefined && peers.serverInfo !== undefined && peers.protocolVersion !== undefined) break;
     if (frame.kind !== 'request' && frame.kind !== 'response') continue;
-    const message = parse(frame.message);
+    const message = parseOrUndefined(frame.message);
     if (frame.direction === 'c2s') {
       const envelope = envelopeOf(message);
       peers.clientInfo ??= envelope?.clientInfo;
@@ -80,14 +80,6 @@ function toolOf(frame: TapeFrame, message: unknown): string | undefined {
   return typeof message.params.name === 'string' ? message.params.name : undefined;
 }
 
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The start of a message that is not JSON-RPC (a server's stray output), quoted so control characters show. */
 function preview(text: string, max = 60): string {
   const quoted = JSON.stringify(text);
@@ -96,7 +88,7 @@ function preview(text: string, max = 60): string {
 
 /** `answeredTool`: for a response, the tool its request called (responses do not name it). */
 export function timelineLine(frame: TapeFrame, color: ChalkInstance, sessionTag?: string, answeredTool?: string): string {
-  const message = parse(frame.message);
+  const message = parseOrUndefined(frame.message);
   const time = `+${(frame.tMs / 1000).toFixed(3)}s`.padStart(10);
   const arrow = frame.direction === 'c2s' ? color.cyan('→') : color.magenta('←');
   const tool = toolOf(frame, message) ?? answeredTool;
@@ -126,7 +118,7 @@ export function renderTimeline(tape: TapeInfo, frames: TapeFrame[], color: Chalk
   for (const frame of frames) {
     const key = `${frame.session}:${frame.direction === 'c2s' ? 's2c' : 'c2s'}:${frame.id}`;
     if (frame.kind === 'request' && frame.method === 'tools/call') {
-      const tool = toolOf(frame, parse(frame.message));
+      const tool = toolOf(frame, parseOrUndefined(frame.message));
       if (tool) tools.set(`${frame.session}:${frame.direction}:${frame.id}`, tool);
     }
     const answered = frame.kind === 'response' || frame.kind === 'error' ? tools.get(key) : undefined;

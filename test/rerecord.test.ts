@@ -3,7 +3,7 @@
  * `--max-age` and `--on-expired warn|error|record`, the same in `mcp-tap/testing`, and `tapes
  * prune` (old tapes; the exchanges no strict replay used, by the usage file replays append to).
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -68,6 +68,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('replay --record-missing', () => {
+  it('keeps the server command\'s credentials off the tape, as record does', async () => {
+    const secret = 'sk-live-abcdefghijklmnop123456';
+    const keyed = ['--', process.execPath, EVERYTHING, 'stdio', `--api-key=${secret}`];
+    expect(await echoThrough(['replay', 'with-key', '--store', store, '-q', '--record-missing', ...keyed], 'keyed')).toEqual([{ type: 'text', text: 'Echo: keyed' }]);
+    expect(readTape(store, 'with-key').tape.upstream?.command).toContain('--api-key=[REDACTED]');
+    // The store's own bytes (and its write-ahead log), not what the store shows when read back.
+    for (const file of [store, `${store}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(secret), file).toBe(false);
+  });
+
   it('records a tape that does not exist yet, then replays it without the server', async () => {
     expect(await echoThrough(['replay', 'missing', '--store', store, '-q', '--record-missing', ...everything], 'first')).toEqual([{ type: 'text', text: 'Echo: first' }]);
     expect(readTape(store, 'missing').frames.some((f) => f.message.includes('Echo: first'))).toBe(true);

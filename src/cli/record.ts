@@ -157,13 +157,13 @@ export function registerRecord(program: Command, early?: EarlyServer): void {
       // on a sibling process (what SDK clients do) must not take the name or make a tape.
       const stdio = !listen;
       if (flags.replace && !stdio) store.deleteTape(flags.name!);
+      const server = recordedServer(argv, flags.url, flags.header);
       const record: RecordOptions = {
         store,
-        tape: { name: flags.name ?? stem, unique: flags.name === undefined, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: redactArgv(argv) } : { url: shownUrl! }, labels: parseLabels(flags.label) },
+        tape: { name: flags.name ?? stem, unique: flags.name === undefined, transport: upstream.kind, upstream: server.upstream, labels: parseLabels(flags.label) },
         redact: flags.redact,
         redactDefaults: flags.redactDefaults,
-        // Hidden wherever a message echoes them (a server quoting its own argv, say).
-        secrets: [...secretsInArgv(argv), ...(flags.url ? secretsInUrl(flags.url) : []), ...headerSecrets(flags.header)],
+        secrets: server.secrets,
         defer: stdio ? { name: () => flags.name ?? stem, replace: flags.replace } : undefined,
       };
       const live = await liveInterceptors(flags, { store, upstreamUrl: upstream.kind === 'stdio' ? undefined : upstream.url, upstream: described, tape: flags.name ?? stem, logger });
@@ -231,6 +231,18 @@ function credentialsToHeader(url: string, headers: Record<string, string>): { ur
 }
 
 /** The values of --header flags that carry credentials (Authorization, X-Api-Key, ...), and a Bearer token alone. */
+/**
+ * What a tape keeps of its server, with its credentials hidden, and the secrets to hide wherever a
+ * message echoes them (a server quoting its own argv, say): from the command line, the URL and
+ * --header. `argv` is the server command (empty with a URL).
+ */
+export function recordedServer(argv: string[], url: string | undefined, header: string[]): { upstream: { command: string[] } | { url: string }; secrets: string[] } {
+  return {
+    upstream: url === undefined ? { command: redactArgv(argv) } : { url: redactUrl(url) },
+    secrets: [...secretsInArgv(argv), ...(url ? secretsInUrl(url) : []), ...headerSecrets(header)],
+  };
+}
+
 function headerSecrets(pairs: string[]): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(parseHeaders(pairs))) {

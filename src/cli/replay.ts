@@ -8,7 +8,7 @@ import { formatSummary, replayUpstream } from '../proxy/replay.js';
 import { inert } from '../core/log.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../interceptors/http-policy.js';
 import { addVerbosity, collect, EXIT, loggerFor, openStore, parseDuration, storeOption, UsageError, type VerbosityOptions } from './common.js';
-import { parseSize, untilSignal, upstreamFrom } from './record.js';
+import { parseSize, recordedServer, untilSignal, upstreamFrom } from './record.js';
 import { addListenOptions, listenAddress, listenLimits, listenPolicy, type ListenFlags } from './listen-options.js';
 import type { LiveUpstreamSpec } from '../proxy/upstream.js';
 import type { ListenAddress } from '../transports/http/listener.js';
@@ -204,11 +204,14 @@ async function recordInstead(
   rules: CliRules | undefined,
   control: ControlProxyOptions,
 ): Promise<void> {
+  // As `record` keeps them: the server's credentials hidden on the tape and in what it says.
+  const server = recordedServer(upstream.kind === 'stdio' ? [upstream.command, ...upstream.args] : [], flags.url, flags.header);
   const record: RecordOptions = {
     store,
-    tape: { name, transport: upstream.kind, upstream: upstream.kind === 'stdio' ? { command: [upstream.command, ...upstream.args] } : { url: upstream.url } },
+    tape: { name, transport: upstream.kind, upstream: server.upstream },
     redact: flags.redact,
     redactDefaults: flags.redactDefaults,
+    secrets: server.secrets,
     // On stdio the tape is made once the conversation is more than a probe, replacing the old one then.
     defer: listen ? undefined : { name: () => name, replace: true },
   };
